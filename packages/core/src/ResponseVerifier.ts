@@ -1,0 +1,241 @@
+/**
+ * Checks WeChat Pay's signature on a response before its body is used
+ * (spec: wechatpay-apiv3.md §2).
+ *
+ * In order: the four `Wechatpay-Timestamp/Nonce/Signature/Serial` headers are
+ * present; the signature is not a `WECHATPAY/SIGNTEST/` probe; the timestamp is
+ * a number less than 300 s from the local `Clock` (the Go/Java rule: exactly
+ * 300 s is rejected); a key is configured under `Wechatpay-Serial` (never
+ * "try every key"); SHA256withRSA over `TIMESTAMP\nNONCE\nBODY\n` verifies.
+ *
+ * The checks are shared; only the signature primitive differs between the
+ * WebCrypto verifier here and the `node:crypto` one in `@effect-wechatpay/node`.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { Credentials, ResponseVerifier } from "@effect-wechatpay/core"
+ *
+ * const VerifierLive = ResponseVerifier.layerWebCrypto.pipe(Layer.provide(Credentials.layerConfig()))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Either, Encoding, Layer } from "effect"
+import { Credentials, type VerificationKeys } from "./Credentials.js"
+import * as Pem from "./internal/pem.js"
+import { PROBE_PREFIX, responseMessage } from "./internal/protocol.js"
+import { type VerificationCheck, WechatPayConfigError, WechatPayVerificationError } from "./WechatPayError.js"
+
+/**
+ * A response as received: lower-case header names, the body text untouched.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Response {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: string
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /**
+   * The key id sent in every request's `Wechatpay-Serial`: the `PUB_KEY_ID_…`
+   * in public-key mode, the newest platform certificate's serial otherwise.
+   * WeChat Pay signs its answer with the key named here.
+   */
+  readonly acceptSerial: string
+  readonly verify: (response: Response) => Effect.Effect<void, WechatPayVerificationError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class ResponseVerifier
+  extends Context.Tag("@effect-wechatpay/core/ResponseVerifier")<ResponseVerifier, Service>()
+{}
+
+/**
+ * One verification key in a platform's own form.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface KeyEntry<K> {
+  readonly id: string
+  readonly key: K
+}
+
+/**
+ * @since 0.1.0
+ * @category Constructors
+ */
+export interface MakeOptions<K> {
+  /** Keys by `Wechatpay-Serial`. */
+  readonly keys: ReadonlyArray<KeyEntry<K>>
+  readonly acceptSerial: string
+  /** The signature primitive: SHA256withRSA (PKCS#1 v1.5) over `message` with `key`. */
+  readonly verifySignature: (key: K, message: Pem.Bytes, signature: Pem.Bytes) => Effect.Effect<boolean>
+  /** Allowed clock difference. Default 300 s; a difference of exactly this much is rejected. */
+  readonly maxSkewSeconds?: number
+}
+
+const REQUIRED = ["wechatpay-timestamp", "wechatpay-nonce", "wechatpay-signature", "wechatpay-serial"] as const
+
+/**
+ * The shared checks over any signature primitive.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = <K>(options: MakeOptions<K>): Service => {
+  const keys = new Map(options.keys.map((entry) => [entry.id, entry.key]))
+  const maxSkew = options.maxSkewSeconds ?? 300
+  const encoder = new TextEncoder()
+  return ResponseVerifier.of({
+    acceptSerial: options.acceptSerial,
+    verify: (response) => {
+      const fail = (check: VerificationCheck, reason: string) =>
+        Effect.fail(
+          new WechatPayVerificationError({
+            method: response.method,
+            path: response.path,
+            status: response.status,
+            check,
+            reason,
+            requestId: response.headers["request-id"]
+          })
+        )
+      const headers = response.headers
+      for (const name of REQUIRED) {
+        if ((headers[name] ?? "").trim() === "") return fail("MissingHeader", `header ${name} is missing or empty`)
+      }
+      const timestamp = headers["wechatpay-timestamp"]!
+      const nonce = headers["wechatpay-nonce"]!
+      const signature = headers["wechatpay-signature"]!
+      const serial = headers["wechatpay-serial"]!
+      if (signature.startsWith(PROBE_PREFIX)) {
+        return fail("ProbeSignature", "WeChat Pay sent a WECHATPAY/SIGNTEST/ probe signature")
+      }
+      if (!/^\d{1,15}$/.test(timestamp)) {
+        return fail("InvalidTimestamp", "Wechatpay-Timestamp is not a number of seconds")
+      }
+      const key = keys.get(serial)
+      if (key === undefined) {
+        return fail("UnknownSerial", `no verification key is configured for Wechatpay-Serial ${serial}`)
+      }
+      const bytes = Encoding.decodeBase64(signature)
+      if (Either.isLeft(bytes) || bytes.right.length === 0) {
+        return fail("MalformedSignature", "Wechatpay-Signature is not base64")
+      }
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const skew = Math.abs(Math.floor(now / 1000) - Number(timestamp))
+        if (skew >= maxSkew) {
+          return fail("StaleTimestamp", `Wechatpay-Timestamp is ${skew} s from the local clock (limit ${maxSkew} s)`)
+        }
+        const message = encoder.encode(responseMessage(timestamp, nonce, response.body))
+        return Effect.flatMap(
+          options.verifySignature(key, message, new Uint8Array(bytes.right)),
+          (valid) => valid ? Effect.void : fail("BadSignature", "the signature does not match the response body")
+        )
+      })
+    }
+  })
+}
+
+/**
+ * A verification key decoded from its PEM: DER SubjectPublicKeyInfo.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface DecodedKeys {
+  readonly keys: ReadonlyArray<KeyEntry<Pem.Bytes>>
+  readonly acceptSerial: string
+}
+
+/**
+ * Decodes configured keys once: public key by its id, each certificate by its
+ * own serial. The serial to accept is the public key id when there is one
+ * (the migration case too), otherwise the newest certificate's.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const decodeKeys = (verification: VerificationKeys): Either.Either<DecodedKeys, WechatPayConfigError> => {
+  const keys: Array<KeyEntry<Pem.Bytes>> = []
+  let newest: Pem.CertificateInfo | undefined
+  for (const [index, pem] of (verification.platformCertificates ?? []).entries()) {
+    const certs = Pem.certificates(pem)
+    if (Either.isLeft(certs)) {
+      return Either.left(
+        new WechatPayConfigError({ setting: `verification.platformCertificates[${index}]`, issue: certs.left })
+      )
+    }
+    for (const cert of certs.right) {
+      keys.push({ id: cert.serial, key: cert.spki })
+      if (newest === undefined || cert.notBefore > newest.notBefore) newest = cert
+    }
+  }
+  if (verification.publicKey !== undefined) {
+    const der = Pem.publicKeyDer(verification.publicKey.pem)
+    if (Either.isLeft(der)) {
+      return Either.left(new WechatPayConfigError({ setting: "verification.publicKey.pem", issue: der.left }))
+    }
+    keys.push({ id: verification.publicKey.id, key: der.right })
+  }
+  const acceptSerial = verification.publicKey?.id ?? newest?.serial
+  if (acceptSerial === undefined) {
+    return Either.left(new WechatPayConfigError({ setting: "verification", issue: "no WeChat Pay verification key" }))
+  }
+  return Either.right({ keys, acceptSerial })
+}
+
+const ALGORITHM = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const
+
+/**
+ * A WebCrypto verifier; keys are imported once, here.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeWebCrypto = (
+  verification: VerificationKeys,
+  options: { readonly maxSkewSeconds?: number } = {}
+): Effect.Effect<Service, WechatPayConfigError> =>
+  Effect.gen(function*() {
+    const decoded = yield* decodeKeys(verification)
+    const keys = yield* Effect.forEach(decoded.keys, (entry) =>
+      Effect.tryPromise({
+        try: () => globalThis.crypto.subtle.importKey("spki", entry.key, ALGORITHM, false, ["verify"]),
+        catch: () =>
+          new WechatPayConfigError({
+            setting: `verification key ${entry.id}`,
+            issue: "not an RSA public key WebCrypto accepts"
+          })
+      }).pipe(Effect.map((key) => ({ id: entry.id, key }))))
+    return make({
+      keys,
+      acceptSerial: decoded.acceptSerial,
+      verifySignature: (key, message, signature) =>
+        Effect.promise(() => globalThis.crypto.subtle.verify(ALGORITHM, key, signature, message)),
+      ...options
+    })
+  })
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerWebCrypto: Layer.Layer<ResponseVerifier, WechatPayConfigError, Credentials> = Layer.effect(
+  ResponseVerifier,
+  Effect.flatMap(Credentials, (credentials) => makeWebCrypto(credentials.verification))
+)

@@ -1,0 +1,377 @@
+/**
+ * One WeChat Pay request, done right: canonical URL → sign → send → verify →
+ * map non-2xx to a typed error → decode with `effect/Schema`; transient
+ * failures retried as one unit under the `RetryPolicy`, each attempt signed
+ * afresh (new nonce and timestamp) and traced as its own span.
+ *
+ * The transport is whatever `HttpClient` layer the program provides:
+ * `@effect-wechatpay/node` for Node, `FetchHttpClient.layer` elsewhere, the
+ * sandbox's in-memory client in tests. Endpoints call `execute` and nothing else:
+ * adding one is a schema and a request.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer, Stream } from "effect"
+ * import { Credentials, FaceCollections, WechatPayClient } from "@effect-wechatpay/core"
+ *
+ * const WechatPayLive = WechatPayClient.layerWebCrypto().pipe(
+ *   Layer.provide(Credentials.layerConfig()),
+ *   Layer.provide(FetchHttpClient.layer)
+ * )
+ *
+ * const program = Stream.runCollect(FaceCollections.allCollections("1234567")).pipe(
+ *   Effect.provide(WechatPayLive)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Headers, HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform"
+import {
+  Clock,
+  Config,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Metric,
+  Option,
+  ParseResult,
+  Schedule,
+  Schema
+} from "effect"
+import type { Credentials } from "./Credentials.js"
+import { fromConfigError } from "./Credentials.js"
+import * as Protocol from "./internal/protocol.js"
+import { ResponseVerifier } from "./ResponseVerifier.js"
+import * as ResponseVerifierModule from "./ResponseVerifier.js"
+import { RetryPolicy } from "./RetryPolicy.js"
+import { Signer } from "./Signer.js"
+import * as SignerModule from "./Signer.js"
+import {
+  isTransient,
+  WechatPayApiError,
+  WechatPayConfigError,
+  WechatPayDecodeError,
+  type WechatPayRequestError,
+  WechatPayTransportError
+} from "./WechatPayError.js"
+
+/**
+ * A request before signing. `path` is already percent-encoded; `query` pairs
+ * are encoded once by the client, and those exact bytes are signed and sent.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Request {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  readonly path: string
+  readonly query?: ReadonlyArray<readonly [string, string]> | undefined
+  /** JSON text, sent and signed byte for byte. Absent: an empty body is signed. */
+  readonly body?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  /**
+   * Sends `request` and decodes the verified 2xx body with `schema`.
+   * Fails with a typed error otherwise; never returns unverified data.
+   */
+  readonly execute: <A, I>(
+    request: Request,
+    schema: Schema.Schema<A, I, never>
+  ) => Effect.Effect<A, WechatPayRequestError>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class WechatPayClient extends Context.Tag("@effect-wechatpay/core/WechatPayClient")<WechatPayClient, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** Default `https://api.mch.weixin.qq.com`. A path prefix, if any, is signed too. */
+  readonly baseUrl?: string | undefined
+  readonly userAgent?: string | undefined
+  /** Decorate the transport: a proxy, extra tracing, a test probe. */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Constants
+ */
+export const PRODUCTION_URL = "https://api.mch.weixin.qq.com"
+
+/**
+ * @since 0.1.0
+ * @category Constants
+ */
+export const BACKUP_URL = "https://api2.mch.weixin.qq.com"
+
+/**
+ * Counters a progress display or a dashboard can read: every attempt sent,
+ * and every retry among them.
+ *
+ * @since 0.1.0
+ * @category Metrics
+ */
+export const metrics = {
+  attempts: Metric.counter("wechatpay_request_attempts", { description: "WeChat Pay requests sent, retries included" }),
+  retries: Metric.counter("wechatpay_request_retries", { description: "WeChat Pay requests sent again after a transient failure" })
+}
+
+const USER_AGENT = "effect-wechatpay/0.1.0"
+
+const ErrorBody = Schema.parseJson(Schema.Struct({
+  code: Schema.optional(Schema.String),
+  message: Schema.optional(Schema.String),
+  detail: Schema.optional(Schema.Unknown)
+}))
+const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
+
+interface Answer {
+  readonly status: number
+  readonly body: string
+  readonly requestId: string | undefined
+}
+
+const describeCause = (error: HttpClientError.HttpClientError): string => {
+  const cause = error.cause
+  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
+  const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : undefined
+  const message = inner instanceof Error ? inner.message : undefined
+  return [error.reason, code, message].filter((part) => part !== undefined && part !== "").join(": ")
+}
+
+const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
+  if (value === undefined) return undefined
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis)
+}
+
+const withAttempts = (error: WechatPayRequestError, attempts: number): WechatPayRequestError => {
+  switch (error._tag) {
+    case "WechatPayApiError":
+      return new WechatPayApiError({ ...error, attempts })
+    case "WechatPayTransportError":
+      return new WechatPayTransportError({ ...error, attempts })
+    default:
+      return error
+  }
+}
+
+/**
+ * Builds the client over the `HttpClient`, `Signer` and `ResponseVerifier` in context.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<Service, WechatPayConfigError, HttpClient.HttpClient | Signer | ResponseVerifier> =>
+  Effect.gen(function*() {
+    const base = (options.baseUrl ?? PRODUCTION_URL).replace(/\/+$/, "")
+    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+      return yield* new WechatPayConfigError({ setting: "baseUrl", issue: "must be an http(s) URL" })
+    }
+    const signer = yield* Signer
+    const verifier = yield* ResponseVerifier
+    const transform = options.transformClient ?? ((client: HttpClient.HttpClient) => client)
+    const http = transform(yield* HttpClient.HttpClient)
+    const userAgent = options.userAgent ?? USER_AGENT
+
+    const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>) =>
+      Effect.gen(function*() {
+        const policy = yield* RetryPolicy
+        const query = request.query !== undefined && request.query.length > 0
+          ? `?${Protocol.queryString(request.query)}`
+          : ""
+        // Parse once; sign exactly the path + query the transport will send.
+        const url = new URL(base + request.path + query)
+        const canonicalUrl = url.pathname + url.search
+        const href = url.href
+        const body = request.body ?? ""
+        const context = { method: request.method, path: request.path }
+
+        const attempt = (attemptNo: number): Effect.Effect<Answer, WechatPayRequestError> =>
+          Effect.gen(function*() {
+            const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+            const nonce = Protocol.nonce()
+            const signature = yield* signer.sign(
+              Protocol.requestMessage(request.method, canonicalUrl, timestamp, nonce, body)
+            )
+            let httpRequest = HttpClientRequest.make(request.method)(href).pipe(
+              HttpClientRequest.setHeaders({
+                Authorization: Protocol.authorization({
+                  mchid: signer.mchid,
+                  serialNo: signer.serialNo,
+                  nonce,
+                  signature,
+                  timestamp
+                }),
+                Accept: "application/json",
+                "User-Agent": userAgent,
+                "Wechatpay-Serial": verifier.acceptSerial
+              })
+            )
+            if (request.body !== undefined) {
+              httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
+            }
+            const transportError = (error: HttpClientError.HttpClientError) =>
+              new WechatPayTransportError({
+                ...context,
+                reason: "Connection",
+                description: describeCause(error),
+                attempts: attemptNo
+              })
+            const response = yield* http.execute(httpRequest).pipe(Effect.mapError(transportError))
+            const text = yield* response.text.pipe(Effect.mapError(transportError))
+            const requestId = response.headers["request-id"]
+            yield* Effect.annotateCurrentSpan({
+              "http.response.status_code": response.status,
+              ...(requestId === undefined ? {} : { "wechatpay.request_id": requestId })
+            })
+            const received = { ...context, status: response.status, headers: response.headers, body: text }
+            if (response.status >= 200 && response.status < 300) {
+              yield* verifier.verify(received)
+              return { status: response.status, body: text, requestId }
+            }
+            // An error answer that carries WeChat Pay's signature headers is verified
+            // like any other; one with none (a gateway, a proxy) is kept, marked unverified.
+            const signed = response.headers["wechatpay-signature"] !== undefined ||
+              response.headers["wechatpay-serial"] !== undefined ||
+              response.headers["wechatpay-timestamp"] !== undefined
+            if (signed) yield* verifier.verify(received)
+            const parsed = Option.getOrUndefined(decodeErrorBody(text))
+            const retryAfterMillis = parseRetryAfter(
+              response.headers["retry-after"],
+              yield* Clock.currentTimeMillis
+            )
+            return yield* new WechatPayApiError({
+              ...context,
+              status: response.status,
+              code: parsed?.code,
+              serverMessage: parsed?.message,
+              detail: parsed?.detail,
+              requestId,
+              verified: signed,
+              attempts: attemptNo,
+              retryAfterMillis
+            })
+          }).pipe(
+            Effect.timeoutFail({
+              duration: policy.timeout,
+              onTimeout: () =>
+                new WechatPayTransportError({
+                  ...context,
+                  reason: "Timeout",
+                  description: `no complete response within ${Duration.format(policy.timeout)}`,
+                  attempts: attemptNo
+                })
+            }),
+            Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "wechatpay-signature"]),
+            Effect.withSpan("WechatPayClient.request", {
+              kind: "client",
+              attributes: {
+                "http.request.method": request.method,
+                "url.path": request.path,
+                "wechatpay.attempt": attemptNo
+              }
+            })
+          )
+
+        // Retry-After, when sent, is a floor under the policy's own delay.
+        const schedule = Schedule.intersect(
+          policy.schedule,
+          Schedule.identity<WechatPayRequestError>().pipe(
+            Schedule.addDelay((error) =>
+              error._tag === "WechatPayApiError" && error.retryAfterMillis !== undefined
+                ? Duration.min(Duration.millis(error.retryAfterMillis), policy.maxRetryAfter)
+                : Duration.zero
+            )
+          )
+        )
+        let attempts = 0
+        const answer = yield* Effect.suspend(() => {
+          attempts += 1
+          return Metric.increment(metrics.attempts).pipe(
+            Effect.zipRight(attempts > 1 ? Metric.increment(metrics.retries) : Effect.void),
+            Effect.zipRight(attempt(attempts))
+          )
+        }).pipe(
+          Effect.retry({ schedule, while: isTransient }),
+          Effect.mapError((error) => withAttempts(error, attempts))
+        )
+
+        const where = { ...context, status: answer.status, requestId: answer.requestId }
+        const json = yield* Effect.try({
+          try: (): unknown => JSON.parse(answer.body),
+          catch: () => new WechatPayDecodeError({ ...where, where: "Json", issue: "the body is not valid JSON" })
+        })
+        const decoded = Schema.decodeUnknownEither(schema)(json)
+        if (Either.isLeft(decoded)) {
+          return yield* new WechatPayDecodeError({
+            ...where,
+            where: "Schema",
+            issue: ParseResult.TreeFormatter.formatErrorSync(decoded.left)
+          })
+        }
+        return decoded.right
+      })
+
+    return WechatPayClient.of({ execute })
+  })
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<WechatPayClient, WechatPayConfigError, HttpClient.HttpClient | Signer | ResponseVerifier> =>
+  Layer.effect(WechatPayClient, make(options))
+
+/**
+ * The client with core's WebCrypto signer and verifier, from `Credentials`.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerWebCrypto = (
+  options: Options = {}
+): Layer.Layer<WechatPayClient, WechatPayConfigError, HttpClient.HttpClient | Credentials> =>
+  layer(options).pipe(
+    Layer.provide(Layer.merge(SignerModule.layerWebCrypto, ResponseVerifierModule.layerWebCrypto))
+  )
+
+/**
+ * `Options` from configuration: `WECHATPAY_BASE_URL` (default production).
+ *
+ * @since 0.1.0
+ * @category Config
+ */
+export const config: Config.Config<Options> = Config.all({
+  baseUrl: Config.string("WECHATPAY_BASE_URL").pipe(Config.withDefault(PRODUCTION_URL))
+})
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerConfig = (
+  input: Config.Config<Options> = config
+): Layer.Layer<WechatPayClient, WechatPayConfigError, HttpClient.HttpClient | Signer | ResponseVerifier> =>
+  Layer.unwrapEffect(Effect.map(Effect.mapError(input, fromConfigError), layer))

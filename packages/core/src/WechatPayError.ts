@@ -1,0 +1,242 @@
+/**
+ * Every way a WeChat Pay call can fail, as tagged errors in the type.
+ *
+ * None of these errors ever holds a private key, the APIv3 key, a request's
+ * `Authorization` header or a signature: they carry what a caller needs to act
+ * (status, WeChat Pay's `code`, the `Request-ID` to quote to WeChat Pay support,
+ * which check failed) and nothing else.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FaceCollections } from "@effect-wechatpay/core"
+ *
+ * const program = FaceCollections.getFaceCollection({ organizationId: "1234567", collectionId: "c-1" }).pipe(
+ *   Effect.catchTags({
+ *     WechatPayApiError: (e) => Effect.logWarning(`${e.status} ${e.code}: ${e.serverMessage}`),
+ *     WechatPayVerificationError: (e) => Effect.logError(`forged or broken response: ${e.check}`)
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+const RequestContext = {
+  /** HTTP method of the request that failed. */
+  method: Schema.String,
+  /** Path of the request (no host, no query). */
+  path: Schema.String
+}
+
+const suffix = (requestId: string | undefined, attempts?: number) =>
+  (requestId === undefined ? "" : ` (Request-ID ${requestId})`) +
+  (attempts === undefined || attempts <= 1 ? "" : ` after ${attempts} attempts`)
+
+/**
+ * An argument was rejected before anything was sent: no request left the process.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayInvalidInputError extends Schema.TaggedError<WechatPayInvalidInputError>()(
+  "WechatPayInvalidInputError",
+  {
+    /** The operation that was called, e.g. `listFaceCollections`. */
+    operation: Schema.String,
+    /** Which argument, e.g. `limit`. */
+    field: Schema.String,
+    /** What is wrong with it. */
+    issue: Schema.String
+  }
+) {
+  override get message(): string {
+    return `${this.operation}: invalid ${this.field}: ${this.issue}`
+  }
+}
+
+/**
+ * The client could not be built from its configuration (a malformed key, a
+ * missing verification key, a bad base URL). Names the setting, never its value.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayConfigError extends Schema.TaggedError<WechatPayConfigError>()(
+  "WechatPayConfigError",
+  {
+    /** The setting, e.g. `WECHATPAY_PRIVATE_KEY` or `merchant.privateKey`. */
+    setting: Schema.String,
+    issue: Schema.String
+  }
+) {
+  override get message(): string {
+    return `invalid configuration ${this.setting}: ${this.issue}`
+  }
+}
+
+/**
+ * WeChat Pay answered with a non-2xx status.
+ *
+ * `verified` says whether the answer carried a WeChat Pay signature that was
+ * checked: a gateway page or a proxy error carries none, and is reported
+ * unverified rather than trusted or dropped.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayApiError extends Schema.TaggedError<WechatPayApiError>()("WechatPayApiError", {
+  ...RequestContext,
+  status: Schema.Number,
+  /** WeChat Pay's error code, e.g. `PARAM_ERROR`, `FREQUENCY_LIMITED`. */
+  code: Schema.optional(Schema.String),
+  /** WeChat Pay's human-readable message. */
+  serverMessage: Schema.optional(Schema.String),
+  /** WeChat Pay's free-form `detail` object, as sent. */
+  detail: Schema.optional(Schema.Unknown),
+  requestId: Schema.optional(Schema.String),
+  /** Whether the error response's signature was present and verified. */
+  verified: Schema.Boolean,
+  /** How many attempts were made (more than one when the status was retryable). */
+  attempts: Schema.Number,
+  /** The server's `Retry-After`, in milliseconds, when it sent one. */
+  retryAfterMillis: Schema.optional(Schema.Number)
+}) {
+  override get message(): string {
+    const code = this.code === undefined ? "" : ` ${this.code}`
+    const text = this.serverMessage === undefined ? "" : `: ${this.serverMessage}`
+    return `WeChat Pay answered ${this.status}${code}${text} to ${this.method} ${this.path}${
+      suffix(this.requestId, this.attempts)
+    }${this.verified ? "" : " [unverified response]"}`
+  }
+}
+
+/**
+ * Which response check failed.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const VerificationCheck = Schema.Literal(
+  /** A `Wechatpay-Timestamp/Nonce/Signature/Serial` header is missing or blank. */
+  "MissingHeader",
+  /** `Wechatpay-Timestamp` is not a decimal number of seconds. */
+  "InvalidTimestamp",
+  /** `Wechatpay-Timestamp` is 300 s or more away from the local clock. */
+  "StaleTimestamp",
+  /** No verification key is configured under this `Wechatpay-Serial`. */
+  "UnknownSerial",
+  /** A `WECHATPAY/SIGNTEST/` probe signature: WeChat Pay testing that responses are verified. */
+  "ProbeSignature",
+  /** The signature is not valid base64. */
+  "MalformedSignature",
+  /** The signature does not match the body (tampered, truncated or signed by another key). */
+  "BadSignature"
+)
+
+/**
+ * @since 0.1.0
+ * @category Errors
+ */
+export type VerificationCheck = typeof VerificationCheck.Type
+
+/**
+ * A response failed signature verification: its body was not used.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayVerificationError extends Schema.TaggedError<WechatPayVerificationError>()(
+  "WechatPayVerificationError",
+  {
+    ...RequestContext,
+    status: Schema.Number,
+    check: VerificationCheck,
+    /** What exactly was wrong (a header name, a time difference, a serial): never a signature or key. */
+    reason: Schema.String,
+    requestId: Schema.optional(Schema.String)
+  }
+) {
+  override get message(): string {
+    return `response to ${this.method} ${this.path} failed verification (${this.check}): ${this.reason}${
+      suffix(this.requestId)
+    }`
+  }
+}
+
+/**
+ * A verified response could not be decoded: not JSON, or not the documented shape.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayDecodeError extends Schema.TaggedError<WechatPayDecodeError>()("WechatPayDecodeError", {
+  ...RequestContext,
+  status: Schema.Number,
+  /** `Json`: the body is not JSON; `Schema`: JSON of the wrong shape. */
+  where: Schema.Literal("Json", "Schema"),
+  issue: Schema.String,
+  requestId: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `response to ${this.method} ${this.path} could not be decoded (${this.where}): ${this.issue}${
+      suffix(this.requestId)
+    }`
+  }
+}
+
+/**
+ * No response was obtained: the connection failed or the per-request timeout
+ * passed, on every attempt the retry policy allowed.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayTransportError extends Schema.TaggedError<WechatPayTransportError>()(
+  "WechatPayTransportError",
+  {
+    ...RequestContext,
+    reason: Schema.Literal("Connection", "Timeout"),
+    description: Schema.String,
+    attempts: Schema.Number
+  }
+) {
+  override get message(): string {
+    return `${this.method} ${this.path}: ${
+      this.reason === "Timeout" ? "timed out" : "connection failed"
+    } (${this.description})${suffix(undefined, this.attempts)}`
+  }
+}
+
+/**
+ * Any error a WeChat Pay request can fail with once it has been built.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type WechatPayRequestError =
+  | WechatPayApiError
+  | WechatPayVerificationError
+  | WechatPayDecodeError
+  | WechatPayTransportError
+
+/**
+ * Any error of this library.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type WechatPayError = WechatPayRequestError | WechatPayInvalidInputError | WechatPayConfigError
+
+/**
+ * Whether retrying the same request may succeed: 429, 5xx and transport
+ * failures. Decided on the HTTP status, not the code string (WeChat Pay's 429
+ * code varies by API). Verification and decode failures never are.
+ *
+ * @since 0.1.0
+ * @category Predicates
+ */
+export const isTransient = (error: unknown): boolean =>
+  error instanceof WechatPayTransportError ||
+  (error instanceof WechatPayApiError && (error.status === 429 || error.status >= 500))

@@ -1,0 +1,39 @@
+/**
+ * @since 0.1.0
+ */
+export * as Credentials from "./Credentials.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as FaceCollection from "./offlineface/FaceCollection.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as FaceCollections from "./offlineface/FaceCollections.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ResponseVerifier from "./ResponseVerifier.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Signer from "./Signer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WechatPayClient from "./WechatPayClient.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WechatPayError from "./WechatPayError.js"
