@@ -1,0 +1,278 @@
+/**
+ * A fake WeChat Pay APIv3 server for the offline-face collection endpoints. It authenticates requests exactly as
+ * WeChat Pay does (`WECHATPAY2-SHA256-RSA2048`), signs every response (errors included), serves deterministic
+ * data and injects faults on demand. It is an independent oracle of the protocol: it does not use the client.
+ *
+ * The pure core is {@link Service.handle}; {@link layerHttpClient} routes an `HttpClient` to it in memory
+ * (all time through `Clock`, all sleeps through `Effect.sleep`, so `TestClock` drives it) and
+ * `SandboxServer` serves it over loopback HTTP.
+ *
+ * Endpoints:
+ * - `GET /v3/offlineface/face-collections?organization_id=…&offset=…&limit=…` (`offset` default 0,
+ *   `limit` default 20, at most `maxLimit` = 200) → `{"face_collections":[…]}`;
+ * - `GET /v3/offlineface/face-collections/{collection_id}` → one item, 404 `RESOURCE_NOT_EXISTS` if unknown;
+ * - anything else → 404 `NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { HttpClient } from "@effect/platform"
+ * import { Sandbox } from "@effect-wechatpay/sandbox"
+ *
+ * const TestLive = Sandbox.layerHttpClient.pipe(Layer.provideMerge(Sandbox.layer({ mode: "publicKey" })))
+ * const program = Effect.gen(function* () {
+ *   const sandbox = yield* Sandbox.Sandbox
+ *   const http = yield* HttpClient.HttpClient
+ *   // sign with sandbox.config.merchantPrivateKeyPem, verify with sandbox.config.wechatpayPublicKeyPem
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import { Context, Effect, Layer } from "effect"
+import type * as FaceCollections from "./FaceCollections.js"
+import type * as Faults from "./Faults.js"
+import * as internal from "./internal/sandbox.js"
+
+/**
+ * Which key signs responses.
+ * - `publicKey`: the WeChat Pay public-key-mode key (微信支付公钥), `Wechatpay-Serial` = `PUB_KEY_ID_…`.
+ * - `certificate`: the platform certificate's key (平台证书), `Wechatpay-Serial` = the certificate serial.
+ * - `migration`: both configured; a request whose `Wechatpay-Serial` header equals the `PUB_KEY_ID_…` gets
+ *   public-key signatures, any other request (including one without the header) platform-certificate ones.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type KeyMode = "publicKey" | "certificate" | "migration"
+
+/**
+ * Sandbox options; every field is optional.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options extends FaceCollections.DataOptions {
+  /** Default `"1900000001"`. */
+  readonly mchid?: string | undefined
+  /** The merchant API certificate serial expected in `serial_no`. Default `"5157F09EFDC096DE15EBE81A47057A7232F1B8E1"`. */
+  readonly merchantSerial?: string | undefined
+  /** Merchant API private key (PKCS#8 or PKCS#1 PEM). Default: a fresh RSA-2048 key. */
+  readonly merchantPrivateKeyPem?: string | undefined
+  /** Default `"PUB_KEY_ID_0119000000012025010100000000000001"`. */
+  readonly wechatpayPublicKeyId?: string | undefined
+  /** Private half of the WeChat Pay public-key-mode key. Default: a fresh RSA-2048 key. */
+  readonly wechatpayPrivateKeyPem?: string | undefined
+  /** Private key of the platform certificate. Default: a fresh RSA-2048 key. */
+  readonly platformPrivateKeyPem?: string | undefined
+  /** Platform certificate serial (hex). Default: 16 random bytes. */
+  readonly platformCertificateSerial?: string | undefined
+  /** Default `"publicKey"`. */
+  readonly mode?: KeyMode | undefined
+  /** Default `Faults.none`. */
+  readonly faults?: Faults.Faults | undefined
+  /** Page size when `limit` is absent. Default 20. */
+  readonly defaultLimit?: number | undefined
+  /** Largest accepted `limit`. Default 200. */
+  readonly maxLimit?: number | undefined
+  /** Requests whose timestamp is this far (or farther) from the Clock are rejected. Default 300 s. */
+  readonly maxClockSkewSeconds?: number | undefined
+  /** A nonce may not be reused within this window. Default 600 s. */
+  readonly nonceWindowSeconds?: number | undefined
+  /** Request records kept in memory (the total count is always exact). Default 10 000. */
+  readonly historySize?: number | undefined
+}
+
+/**
+ * Key material to pass back in as {@link Options} (e.g. generate once per test file, build many sandboxes).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Keys {
+  readonly merchantPrivateKeyPem: string
+  readonly wechatpayPrivateKeyPem: string
+  readonly platformPrivateKeyPem: string
+}
+
+/**
+ * What a client needs to talk to the sandbox, as plain data.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SandboxConfig {
+  readonly mode: KeyMode
+  readonly mchid: string
+  readonly merchantSerial: string
+  /** PKCS#8 PEM. */
+  readonly merchantPrivateKeyPem: string
+  /** SPKI PEM. */
+  readonly merchantPublicKeyPem: string
+  readonly wechatpayPublicKeyId: string
+  /** SPKI PEM (the key `PUB_KEY_ID_…` names). */
+  readonly wechatpayPublicKeyPem: string
+  /** Self-signed X.509 v3 PEM; configured in every mode, used to sign in `certificate` and `migration` mode. */
+  readonly platformCertificatePem: string
+  /** Upper-case hex. */
+  readonly platformCertificateSerial: string
+}
+
+/**
+ * A request as the sandbox sees it. `url` is the raw request target (path + `?` + raw query), exactly the bytes
+ * the client signed. Header names are matched case-insensitively.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SandboxRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  /** The raw body text; absent = empty. */
+  readonly body?: string | undefined
+}
+
+/**
+ * A response: `body` is exactly the text that was signed (unless a `tamper` fault changed it afterwards).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SandboxResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/**
+ * `"reset"`: drop the connection without answering.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type HandleResult = SandboxResponse | "reset"
+
+/**
+ * One received request. `seq` is the 1-based receive order (the numbering `first=`/`nth=` faults use is
+ * relative to the last {@link Service.setFaults}). `status` is `"interrupted"` when the handling fiber was
+ * interrupted (e.g. the client gave up during `latency`).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface RequestRecord {
+  readonly seq: number
+  /** Clock time of receipt, epoch milliseconds. */
+  readonly receivedAt: number
+  readonly method: string
+  readonly url: string
+  /** From `Authorization`, when it could be parsed that far. */
+  readonly nonce: string | undefined
+  readonly timestamp: string | undefined
+  /** The request's `Wechatpay-Serial` header. */
+  readonly wechatpaySerial: string | undefined
+  readonly status: number | "reset" | "interrupted"
+  /** The `Request-ID` answered (none for a reset). */
+  readonly requestId: string | undefined
+  /** Faults applied to this request (`"quota"` for a quota rejection). */
+  readonly faults: ReadonlyArray<Faults.FaultKind | "quota">
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly config: SandboxConfig
+  /** The data options in effect (pass them to `FaceCollections.*`). */
+  readonly data: FaceCollections.DataOptions
+  /** Handles one request: authentication, routing, faults, response signing. */
+  readonly handle: (request: SandboxRequest) => Effect.Effect<HandleResult>
+  /** The last `historySize` requests, oldest first. */
+  readonly requests: Effect.Effect<ReadonlyArray<RequestRecord>>
+  /** Exact number of requests received so far. */
+  readonly requestCount: Effect.Effect<number>
+  /** Replaces the fault plan; `first=`/`nth=`/`rate=` numbering and the quota window start afresh. */
+  readonly setFaults: (faults: Faults.Faults) => Effect.Effect<void>
+  /** The item at `index` of an organization (wire JSON), as the server holds it. */
+  readonly itemAt: (organizationId: string, index: number) => FaceCollections.FaceCollectionWire | undefined
+  /** Every item of an organization in order (materialises: use on small organizations). */
+  readonly expectedItems: (organizationId: string) => ReadonlyArray<FaceCollections.FaceCollectionWire>
+}
+
+/**
+ * @since 0.1.0
+ * @category Tags
+ */
+export class Sandbox extends Context.Tag("@effect-wechatpay/sandbox/Sandbox")<Sandbox, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category Defaults
+ */
+export const defaults: {
+  readonly mchid: string
+  readonly merchantSerial: string
+  readonly wechatpayPublicKeyId: string
+  readonly mode: KeyMode
+  readonly defaultLimit: number
+  readonly maxLimit: number
+  readonly maxClockSkewSeconds: number
+  readonly nonceWindowSeconds: number
+  readonly historySize: number
+} = internal.defaults
+
+/**
+ * Three fresh RSA-2048 key pairs (async `generateKeyPair`, in parallel).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const generateKeys: Effect.Effect<Keys> = internal.generateKeys
+
+/**
+ * Builds a sandbox: generates the keys not given, the platform certificate (valid from Clock now − 1 day for
+ * 5 years) and the handler. Invalid PEM options are defects.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make: (options?: Options) => Effect.Effect<Service> = internal.make
+
+/**
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options?: Options): Layer.Layer<Sandbox> => Layer.effect(Sandbox, make(options))
+
+/**
+ * An in-memory `HttpClient` that routes every request to the {@link Sandbox} in context. The request target is
+ * `url.pathname + url.search` of the URL the client built (what a real transport sends); a `reset` fault
+ * becomes a `RequestError` with reason `"Transport"`.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, Sandbox> = Layer.effect(
+  HttpClient.HttpClient,
+  Effect.map(Sandbox, internal.makeHttpClient)
+)
+
+/**
+ * `layer(options)` and `layerHttpClient` together.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layerWithHttpClient = (options?: Options): Layer.Layer<Sandbox | HttpClient.HttpClient> =>
+  layerHttpClient.pipe(Layer.provideMerge(layer(options)))
+
+/**
+ * An in-memory `HttpClient` for a given sandbox.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeHttpClient: (sandbox: Service) => HttpClient.HttpClient = internal.makeHttpClient
