@@ -1,0 +1,19 @@
+/**
+ * @since 0.1.0
+ */
+export * as NodeKeys from "./NodeKeys.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeResponseVerifier from "./NodeResponseVerifier.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeSigner from "./NodeSigner.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeWechatPayClient from "./NodeWechatPayClient.js"

@@ -1,0 +1,257 @@
+/**
+ * Reading keys from files and environment configuration, with every error
+ * named after the environment variable that carries the value.
+ *
+ * @internal
+ */
+import { Credentials, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import * as Fs from "node:fs/promises"
+
+/** @internal */
+export const variables = {
+  mchid: "WECHATPAY_MCHID",
+  merchantSerial: "WECHATPAY_MERCHANT_SERIAL",
+  privateKeyFile: "WECHATPAY_PRIVATE_KEY_FILE",
+  privateKey: "WECHATPAY_PRIVATE_KEY",
+  publicKeyId: "WECHATPAY_PUBLIC_KEY_ID",
+  publicKeyFile: "WECHATPAY_PUBLIC_KEY_FILE",
+  publicKey: "WECHATPAY_PUBLIC_KEY",
+  platformCertFiles: "WECHATPAY_PLATFORM_CERT_FILES",
+  baseUrl: "WECHATPAY_BASE_URL"
+} as const
+
+const V = variables
+
+/** @internal */
+export const MAX_FILE_BYTES = 1024 * 1024
+
+const configError = (setting: string, issue: string) => new WechatPayError.WechatPayConfigError({ setting, issue })
+
+const errnoCode = (error: unknown): string =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : "unknown error"
+
+/** @internal */
+export const readPemFile = (
+  path: string,
+  setting: string
+): Effect.Effect<string, WechatPayError.WechatPayConfigError> =>
+  Effect.gen(function*() {
+    // Node's own messages are not used: only the path and the errno code go out.
+    const cannotRead = (error: unknown) => configError(setting, `cannot read file ${path} (${errnoCode(error)})`)
+    const stats = yield* Effect.tryPromise({ try: () => Fs.stat(path), catch: cannotRead })
+    if (!stats.isFile()) return yield* configError(setting, `${path} is not a regular file`)
+    if (stats.size > MAX_FILE_BYTES) {
+      return yield* configError(setting, `${path} is larger than ${MAX_FILE_BYTES} bytes: not a key or certificate file`)
+    }
+    const text = yield* Effect.tryPromise({
+      try: (signal) => Fs.readFile(path, { encoding: "utf8", signal }),
+      catch: cannotRead
+    })
+    if (!text.includes("-----BEGIN ")) {
+      return yield* configError(setting, `${path} holds no PEM block (-----BEGIN ...-----)`)
+    }
+    return text
+  })
+
+/** @internal */
+export const normalizePem = (text: string): string => {
+  const trimmed = text.trim()
+  return !trimmed.includes("\n") && trimmed.includes("\\n") ? trimmed.replace(/(?:\\r)?\\n/g, "\n") : trimmed
+}
+
+type PemSource<P> = { readonly file: string } | { readonly pem: P }
+
+/** @internal */
+export interface Input {
+  readonly mchid: string
+  readonly serialNo: string
+  readonly privateKey: PemSource<Redacted.Redacted<string>>
+  readonly publicKey?: ({ readonly id: string } & PemSource<string>) | undefined
+  readonly platformCertificateFiles?: ReadonlyArray<string> | undefined
+}
+
+/** @internal */
+export interface Loaded {
+  readonly credentials: Credentials.Service
+  /** Renames core's settings (`merchant.privateKey`, …) after the variables that supplied them. */
+  readonly rename: (error: WechatPayError.WechatPayConfigError) => WechatPayError.WechatPayConfigError
+}
+
+const NO_VERIFICATION_KEY =
+  `no WeChat Pay verification key: set ${V.publicKeyId} with ${V.publicKeyFile} (or ${V.publicKey}) for public-key mode, ` +
+  `or ${V.platformCertFiles} for certificate mode (both for migration)`
+
+const CERTIFICATE_SETTING = /^verification\.platformCertificates(?:\[(\d+)\])?$/
+
+/** @internal */
+export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =>
+  Effect.gen(function*() {
+    const certificateFiles = input.platformCertificateFiles ?? []
+    if (input.publicKey === undefined && certificateFiles.length === 0) {
+      return yield* configError(V.publicKeyId, NO_VERIFICATION_KEY)
+    }
+    const privateKeyFile = "file" in input.privateKey ? input.privateKey.file : undefined
+    const privateKey = "file" in input.privateKey
+      ? yield* Effect.map(readPemFile(input.privateKey.file, V.privateKeyFile), Redacted.make)
+      : Redacted.make(normalizePem(Redacted.value(input.privateKey.pem)))
+    const publicKeyFile = input.publicKey !== undefined && "file" in input.publicKey ? input.publicKey.file : undefined
+    let publicKey: { readonly id: string; readonly pem: string } | undefined
+    if (input.publicKey !== undefined) {
+      const pem = "file" in input.publicKey
+        ? yield* readPemFile(input.publicKey.file, V.publicKeyFile)
+        : normalizePem(input.publicKey.pem)
+      publicKey = { id: input.publicKey.id, pem }
+    }
+    const certificates = yield* Effect.forEach(certificateFiles, (path) => readPemFile(path, V.platformCertFiles))
+
+    const inFile = (path: string | undefined, issue: string) => path === undefined ? issue : `${path}: ${issue}`
+    const rename = (error: WechatPayError.WechatPayConfigError): WechatPayError.WechatPayConfigError => {
+      const { issue, setting } = error
+      switch (setting) {
+        case "merchant.mchid":
+          return configError(V.mchid, issue)
+        case "merchant.serialNo":
+          return configError(V.merchantSerial, issue)
+        case "merchant.privateKey":
+          return privateKeyFile === undefined
+            ? configError(V.privateKey, issue)
+            : configError(V.privateKeyFile, inFile(privateKeyFile, issue))
+        case "verification.publicKey.id":
+          return configError(V.publicKeyId, issue)
+        case "verification.publicKey.pem":
+          return publicKeyFile === undefined
+            ? configError(V.publicKey, issue)
+            : configError(V.publicKeyFile, inFile(publicKeyFile, issue))
+        case "verification":
+          return configError(V.publicKeyId, NO_VERIFICATION_KEY)
+        case "baseUrl":
+          return configError(V.baseUrl, issue)
+      }
+      const certificate = CERTIFICATE_SETTING.exec(setting)
+      if (certificate !== null) {
+        const index = certificate[1]
+        return configError(
+          V.platformCertFiles,
+          index === undefined ? issue : inFile(certificateFiles[Number(index)], issue)
+        )
+      }
+      return error
+    }
+
+    const credentials = yield* Credentials.make({
+      merchant: { mchid: input.mchid, serialNo: input.serialNo, privateKey },
+      verification: {
+        publicKey,
+        platformCertificates: certificates.length === 0 ? undefined : certificates
+      }
+    }).pipe(Effect.mapError(rename))
+    return { credentials, rename }
+  })
+
+// --- environment -------------------------------------------------------------------
+
+const isSet = (value: string) => value.trim() !== ""
+
+const required = (name: string): Config.Config<string> =>
+  Config.string(name).pipe(
+    Config.mapOrFail((value) =>
+      isSet(value) ? Either.right(value.trim()) : Either.left(ConfigError.InvalidData([], "is empty"))
+    )
+  )
+
+/** A blank value counts as unset. */
+const optional = (name: string): Config.Config<Option.Option<string>> =>
+  Config.string(name).pipe(
+    Config.option,
+    Config.map((value) => Option.filter(Option.map(value, (text) => text.trim()), isSet))
+  )
+
+const optionalRedacted = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
+  Config.redacted(name).pipe(
+    Config.option,
+    Config.map(Option.filter((value) => isSet(Redacted.value(value))))
+  )
+
+const settings = Config.all({
+  mchid: required(V.mchid),
+  serialNo: required(V.merchantSerial),
+  privateKeyFile: optional(V.privateKeyFile),
+  privateKey: optionalRedacted(V.privateKey),
+  publicKeyId: optional(V.publicKeyId),
+  publicKeyFile: optional(V.publicKeyFile),
+  publicKey: optional(V.publicKey),
+  platformCertFiles: optional(V.platformCertFiles)
+})
+
+/** @internal */
+export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> = Effect.gen(
+  function*() {
+    const raw = yield* Effect.mapError(settings, Credentials.fromConfigError)
+    const fail = (setting: string, issue: string) => Effect.fail(configError(setting, issue))
+
+    let privateKey: PemSource<Redacted.Redacted<string>>
+    if (Option.isSome(raw.privateKeyFile) && Option.isSome(raw.privateKey)) {
+      return yield* fail(V.privateKey, `set ${V.privateKeyFile} or ${V.privateKey}, not both`)
+    } else if (Option.isSome(raw.privateKeyFile)) {
+      privateKey = { file: raw.privateKeyFile.value }
+    } else if (Option.isSome(raw.privateKey)) {
+      privateKey = { pem: raw.privateKey.value }
+    } else {
+      return yield* fail(
+        V.privateKeyFile,
+        `is not set: give the path of the merchant private key PEM (or the PEM itself in ${V.privateKey})`
+      )
+    }
+
+    let publicKey: Input["publicKey"]
+    if (Option.isSome(raw.publicKeyFile) && Option.isSome(raw.publicKey)) {
+      return yield* fail(V.publicKey, `set ${V.publicKeyFile} or ${V.publicKey}, not both`)
+    }
+    const publicKeySource: Option.Option<PemSource<string>> = Option.isSome(raw.publicKeyFile)
+      ? Option.some({ file: raw.publicKeyFile.value })
+      : Option.map(raw.publicKey, (pem) => ({ pem }))
+    if (Option.isSome(raw.publicKeyId) && Option.isNone(publicKeySource)) {
+      return yield* fail(
+        V.publicKeyFile,
+        `is not set, but ${V.publicKeyId} is: give the WeChat Pay public key PEM file (or the PEM itself in ${V.publicKey})`
+      )
+    }
+    if (Option.isNone(raw.publicKeyId) && Option.isSome(publicKeySource)) {
+      const given = Option.isSome(raw.publicKeyFile) ? V.publicKeyFile : V.publicKey
+      return yield* fail(V.publicKeyId, `is not set, but ${given} is: give the key's id (PUB_KEY_ID_...)`)
+    }
+    if (Option.isSome(raw.publicKeyId) && Option.isSome(publicKeySource)) {
+      publicKey = { id: raw.publicKeyId.value, ...publicKeySource.value }
+    }
+
+    let platformCertificateFiles: ReadonlyArray<string> | undefined
+    if (Option.isSome(raw.platformCertFiles)) {
+      platformCertificateFiles = raw.platformCertFiles.value.split(",").map((path) => path.trim()).filter(isSet)
+      if (platformCertificateFiles.length === 0) {
+        return yield* fail(V.platformCertFiles, "holds no file path (comma separated paths expected)")
+      }
+    }
+
+    return yield* loadInput({
+      mchid: raw.mchid,
+      serialNo: raw.serialNo,
+      privateKey,
+      publicKey,
+      platformCertificateFiles
+    })
+  }
+)
+
+/** @internal */
+export const loadBaseUrl: Effect.Effect<string, WechatPayError.WechatPayConfigError> = Effect.gen(function*() {
+  const configured = yield* Effect.mapError(optional(V.baseUrl), Credentials.fromConfigError)
+  const baseUrl = Option.getOrElse(configured, () => WechatPayClient.PRODUCTION_URL)
+  // The value is not echoed: a URL may carry user:password.
+  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
+    return yield* configError(V.baseUrl, "must be an http(s) URL, e.g. https://api.mch.weixin.qq.com")
+  }
+  return baseUrl
+})
