@@ -156,13 +156,14 @@ export const config: Config.Config<Service> = Config.all({
  * @category Errors
  */
 export const fromConfigError = (error: ConfigError.ConfigError): WechatPayConfigError => {
+  const name = (path: ReadonlyArray<string>) => path.join(".") || "configuration"
   const first = ConfigError.reduceWithContext(error, undefined, {
     andCase: (_, left: { setting: string; issue: string } | undefined, right) => left ?? right,
     orCase: (_, left, right) => left ?? right,
-    invalidDataCase: (_, path, message) => ({ setting: path.join("."), issue: message }),
-    missingDataCase: (_, path) => ({ setting: path.join("."), issue: "is not set" }),
-    sourceUnavailableCase: (_, path, message) => ({ setting: path.join("."), issue: message }),
-    unsupportedCase: (_, path, message) => ({ setting: path.join("."), issue: message })
+    invalidDataCase: (_, path, message) => ({ setting: name(path), issue: message }),
+    missingDataCase: (_, path) => ({ setting: name(path), issue: "is not set" }),
+    sourceUnavailableCase: (_, path, message) => ({ setting: name(path), issue: message }),
+    unsupportedCase: (_, path, message) => ({ setting: name(path), issue: message })
   })
   return new WechatPayConfigError(first ?? { setting: "configuration", issue: "invalid" })
 }

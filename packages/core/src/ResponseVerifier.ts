@@ -64,6 +64,14 @@ export class ResponseVerifier
 {}
 
 /**
+ * Bytes backed by a plain `ArrayBuffer` (what WebCrypto and `node:crypto` accept).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Bytes = Pem.Bytes
+
+/**
  * One verification key in a platform's own form.
  *
  * @since 0.1.0
@@ -83,7 +91,7 @@ export interface MakeOptions<K> {
   readonly keys: ReadonlyArray<KeyEntry<K>>
   readonly acceptSerial: string
   /** The signature primitive: SHA256withRSA (PKCS#1 v1.5) over `message` with `key`. */
-  readonly verifySignature: (key: K, message: Pem.Bytes, signature: Pem.Bytes) => Effect.Effect<boolean>
+  readonly verifySignature: (key: K, message: Bytes, signature: Bytes) => Effect.Effect<boolean>
   /** Allowed clock difference. Default 300 s; a difference of exactly this much is rejected. */
   readonly maxSkewSeconds?: number
 }
@@ -158,7 +166,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
  * @category Models
  */
 export interface DecodedKeys {
-  readonly keys: ReadonlyArray<KeyEntry<Pem.Bytes>>
+  readonly keys: ReadonlyArray<KeyEntry<Bytes>>
   readonly acceptSerial: string
 }
 

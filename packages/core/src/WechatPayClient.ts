@@ -46,6 +46,7 @@ import {
 import type { Credentials } from "./Credentials.js"
 import { fromConfigError } from "./Credentials.js"
 import * as Protocol from "./internal/protocol.js"
+import * as RateLimiter from "./internal/rateLimiter.js"
 import { ResponseVerifier } from "./ResponseVerifier.js"
 import * as ResponseVerifierModule from "./ResponseVerifier.js"
 import { RetryPolicy } from "./RetryPolicy.js"
@@ -104,6 +105,12 @@ export interface Options {
   /** Default `https://api.mch.weixin.qq.com`. A path prefix, if any, is signed too. */
   readonly baseUrl?: string | undefined
   readonly userAgent?: string | undefined
+  /**
+   * Client-side request rate limit, in requests per second, shared by every
+   * request (and every stream) of this client layer, retries included. Set it
+   * below your WeChat Pay quota to avoid 429s altogether. Default: none.
+   */
+  readonly requestsPerSecond?: number | undefined
   /** Decorate the transport: a proxy, extra tracing, a test probe. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
 }
@@ -192,6 +199,11 @@ export const make = (
     const transform = options.transformClient ?? ((client: HttpClient.HttpClient) => client)
     const http = transform(yield* HttpClient.HttpClient)
     const userAgent = options.userAgent ?? USER_AGENT
+    const rps = options.requestsPerSecond
+    if (rps !== undefined && !(Number.isFinite(rps) && rps > 0)) {
+      return yield* new WechatPayConfigError({ setting: "requestsPerSecond", issue: "must be a positive number" })
+    }
+    const limiter = rps === undefined ? RateLimiter.unlimited : yield* RateLimiter.make(rps)
 
     const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>) =>
       Effect.gen(function*() {
@@ -237,8 +249,22 @@ export const make = (
                 description: describeCause(error),
                 attempts: attemptNo
               })
-            const response = yield* http.execute(httpRequest).pipe(Effect.mapError(transportError))
-            const text = yield* response.text.pipe(Effect.mapError(transportError))
+            // The timeout covers the exchange only: signing and verifying are local
+            // work that cannot hang, a silent server can.
+            const [response, text] = yield* http.execute(httpRequest).pipe(
+              Effect.flatMap((response) => Effect.map(response.text, (text) => [response, text] as const)),
+              Effect.mapError(transportError),
+              Effect.timeoutFail({
+                duration: policy.timeout,
+                onTimeout: () =>
+                  new WechatPayTransportError({
+                    ...context,
+                    reason: "Timeout",
+                    description: `no complete response within ${Duration.format(policy.timeout)}`,
+                    attempts: attemptNo
+                  })
+              })
+            )
             const requestId = response.headers["request-id"]
             yield* Effect.annotateCurrentSpan({
               "http.response.status_code": response.status,
@@ -272,16 +298,6 @@ export const make = (
               retryAfterMillis
             })
           }).pipe(
-            Effect.timeoutFail({
-              duration: policy.timeout,
-              onTimeout: () =>
-                new WechatPayTransportError({
-                  ...context,
-                  reason: "Timeout",
-                  description: `no complete response within ${Duration.format(policy.timeout)}`,
-                  attempts: attemptNo
-                })
-            }),
             Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "wechatpay-signature"]),
             Effect.withSpan("WechatPayClient.request", {
               kind: "client",
@@ -307,7 +323,8 @@ export const make = (
         let attempts = 0
         const answer = yield* Effect.suspend(() => {
           attempts += 1
-          return Metric.increment(metrics.attempts).pipe(
+          return limiter.take.pipe(
+            Effect.zipRight(Metric.increment(metrics.attempts)),
             Effect.zipRight(attempts > 1 ? Metric.increment(metrics.retries) : Effect.void),
             Effect.zipRight(attempt(attempts))
           )
@@ -358,13 +375,18 @@ export const layerWebCrypto = (
   )
 
 /**
- * `Options` from configuration: `WECHATPAY_BASE_URL` (default production).
+ * `Options` from configuration: `WECHATPAY_BASE_URL` (default production),
+ * `WECHATPAY_REQUESTS_PER_SECOND` (default: no client-side limit).
  *
  * @since 0.1.0
  * @category Config
  */
 export const config: Config.Config<Options> = Config.all({
-  baseUrl: Config.string("WECHATPAY_BASE_URL").pipe(Config.withDefault(PRODUCTION_URL))
+  baseUrl: Config.string("WECHATPAY_BASE_URL").pipe(Config.withDefault(PRODUCTION_URL)),
+  requestsPerSecond: Config.number("WECHATPAY_REQUESTS_PER_SECOND").pipe(
+    Config.option,
+    Config.map(Option.getOrUndefined)
+  )
 })
 
 /**

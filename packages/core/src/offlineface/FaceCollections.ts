@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Fiber, Option, ParseResult, Schema, Stream } from "effect"
 import { type Service as WechatPayClientService, WechatPayClient } from "../WechatPayClient.js"
 import { WechatPayInvalidInputError, type WechatPayRequestError } from "../WechatPayError.js"
 import { FaceCollection, FaceCollectionPage } from "./FaceCollection.js"
@@ -81,11 +81,11 @@ const CollectionId = Schema.String.pipe(
   Schema.filter((id) => id !== "." && id !== ".." ? true : "must not be '.' or '..'")
 )
 
-const invalid = (operation: string, error: ParseResult.ParseError) => {
+const invalid = (operation: string, error: ParseResult.ParseError, field?: string) => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
   return new WechatPayInvalidInputError({
     operation,
-    field: issue?.path.map(String).join(".") || "input",
+    field: field ?? (issue?.path.map(String).join(".") || "input"),
     issue: issue?.message ?? "invalid"
   })
 }
@@ -134,13 +134,7 @@ export const getFaceCollection = (
   params: GetFaceCollectionParams
 ): Effect.Effect<FaceCollection, WechatPayInvalidInputError | WechatPayRequestError, WechatPayClient> =>
   Schema.decodeUnknownEither(CollectionId)(params.collectionId).pipe(
-    Either.mapLeft((error) =>
-      new WechatPayInvalidInputError({
-        operation: "getFaceCollection",
-        field: "collectionId",
-        issue: ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? "invalid"
-      })
-    ),
+    Either.mapLeft((error) => invalid("getFaceCollection", error, "collectionId")),
     Effect.flatMap((id) =>
       Effect.flatMap(WechatPayClient, (client) =>
         client.execute({ method: "GET", path: `${PATH}/${encodeURIComponent(id)}` }, FaceCollection))
@@ -169,6 +163,29 @@ export interface AllCollectionsOptions {
    * skip but a second listing. Costs memory for every id seen.
    */
   readonly distinct?: boolean | undefined
+  /**
+   * Pages fetched ahead, in flight at once. Default 1 (one page at a time).
+   * Output order and exactly-once delivery are kept; requests are speculative
+   * (offsets assume pages as full as the last one), so a listing sends at most
+   * `concurrency − 1` requests past its end, and a page whose offset turns out
+   * wrong is discarded unread and fetched again at the right offset.
+   */
+  readonly concurrency?: number | undefined
+}
+
+const Concurrency = Schema.Int.pipe(Schema.between(1, 64, { message: () => "must be an integer between 1 and 64" }))
+
+interface InFlight {
+  readonly offset: number
+  readonly fiber: Fiber.RuntimeFiber<ReadonlyArray<FaceCollection>, WechatPayRequestError>
+}
+
+interface PagingState {
+  /** Requests in flight, in offset order; the head is the next page to emit. */
+  readonly window: ReadonlyArray<InFlight>
+  /** Items per page the server has been serving: the stride of speculative offsets. */
+  readonly stride: number
+  readonly done: boolean
 }
 
 /**
@@ -184,6 +201,7 @@ export interface AllCollectionsOptions {
  *   either ends after the last item or fails with a typed error.
  * - Arguments are checked before the first request (`WechatPayInvalidInputError`).
  * - The list can shift under offset paging while it is read: see `distinct`.
+ * - `concurrency: n` fetches up to n pages ahead, in order.
  *
  * @example
  * ```ts
@@ -203,19 +221,62 @@ export const allCollections = (
   organizationId: string,
   options: AllCollectionsOptions = {}
 ): Stream.Stream<FaceCollection, WechatPayInvalidInputError | WechatPayRequestError, WechatPayClient> =>
-  Stream.unwrap(Effect.gen(function*() {
+  Stream.unwrapScoped(Effect.gen(function*() {
     const limit = options.limit ?? DEFAULT_LIMIT
     // Validate once, up front: nothing is sent when an argument is wrong.
     yield* listQuery("allCollections", { organizationId, offset: 0, limit })
+    const concurrency = yield* Schema.decodeUnknown(Concurrency)(options.concurrency ?? 1).pipe(
+      Effect.mapError((error) => invalid("allCollections", error, "concurrency"))
+    )
     const client = yield* WechatPayClient
+    const scope = yield* Effect.scope
     const endOnShortPage = options.endOnShortPage ?? false
-    const pages = Stream.paginateChunkEffect(0, (offset: number) =>
-      Effect.flatMap(listQuery("allCollections", { organizationId, offset, limit }), (query) =>
-        Effect.map(fetchPage(client, query), (items) => {
+
+    // The query of every later offset is valid once the first one is.
+    const start = (offset: number): Effect.Effect<InFlight> =>
+      Effect.map(
+        Effect.forkIn(
+          fetchPage(client, [["organization_id", organizationId], ["offset", String(offset)], ["limit", String(limit)]]),
+          scope
+        ),
+        (fiber) => ({ offset, fiber })
+      )
+    const fill = (window: ReadonlyArray<InFlight>, next: number, stride: number) =>
+      Effect.gen(function*() {
+        const filled = [...window]
+        for (let i = filled.length; i < concurrency; i++) filled.push(yield* start(next + i * stride))
+        return filled
+      })
+    const discard = (window: ReadonlyArray<InFlight>) => Effect.forEach(window, (f) => Fiber.interruptFork(f.fiber))
+
+    const pages = Stream.unfoldChunkEffect<PagingState, FaceCollection, WechatPayRequestError, never>(
+      { window: [], stride: limit, done: false },
+      (state) =>
+        Effect.gen(function*() {
+          if (state.done) return Option.none()
+          const window = state.window.length === 0 ? yield* fill([], 0, limit) : state.window
+          const [head, ...rest] = window as [InFlight, ...Array<InFlight>]
+          const items = yield* Fiber.join(head.fiber)
           const n = items.length
-          const done = n === 0 || (endOnShortPage && n < limit)
-          return [Chunk.unsafeFromArray(items), done ? Option.none() : Option.some(offset + n)] as const
-        })))
+          if (n === 0 || (endOnShortPage && n < limit)) {
+            yield* discard(rest)
+            return n === 0 ? Option.none() : Option.some([Chunk.unsafeFromArray(items), { ...state, window: [], done: true }] as const)
+          }
+          const next = head.offset + n
+          const chunk = Chunk.unsafeFromArray(items)
+          if (n < state.stride) {
+            // Shorter than the pages so far: the end, or a server serving less than asked.
+            // Confirm with one request rather than a window of speculation past the end.
+            yield* discard(rest)
+            return Option.some([chunk, { window: [yield* start(next)], stride: n, done: false }] as const)
+          }
+          // Speculation held when the next request in flight starts where this page ended.
+          const kept = rest[0]?.offset === next ? rest : []
+          if (kept.length === 0) yield* discard(rest)
+          const stride = Math.min(n, limit)
+          return Option.some([chunk, { window: yield* fill(kept, next, stride), stride, done: false }] as const)
+        })
+    )
     if (options.distinct !== true) return pages
     const seen = new Set<string>()
     return Stream.filter(pages, (item) => {

@@ -1,0 +1,437 @@
+/**
+ * The client end to end over the sandbox's in-memory `HttpClient`: a fake
+ * WeChat Pay that verifies every request signature as the real one does and
+ * signs every response. Time is the `TestClock`: no real sleeps.
+ */
+import {
+  Credentials,
+  FaceCollection,
+  FaceCollections,
+  ResponseVerifier,
+  RetryPolicy,
+  Signer,
+  WechatPayClient,
+  type WechatPayError
+} from "@effect-wechatpay/core"
+import { Faults, Sandbox } from "@effect-wechatpay/sandbox"
+import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, Ref, Stream, TestClock, Tracer } from "effect"
+import * as NodeCrypto from "node:crypto"
+
+const keys = await Effect.runPromise(Sandbox.generateKeys)
+
+const ORG = "1234567"
+const organizations = { [ORG]: 1000, big: 10_000, empty: 0, "实验小学": 45 }
+
+type Mode = "publicKey" | "certificate" | "migration"
+
+/**
+ * Synchronous signer and verifier (node:crypto) for the timing tests: with
+ * WebCrypto's asynchronous calls in the middle, when a failure is observed
+ * relative to the TestClock would depend on the machine. Core's WebCrypto
+ * stack runs end to end in the listing tests.
+ */
+const syncCrypto = Layer.merge(
+  Layer.effect(
+    Signer.Signer,
+    Effect.map(Credentials.Credentials, ({ merchant }) => {
+      const key = NodeCrypto.createPrivateKey(Redacted.value(merchant.privateKey))
+      return Signer.make({
+        mchid: merchant.mchid,
+        serialNo: merchant.serialNo,
+        sign: (message) => Effect.sync(() => NodeCrypto.sign("sha256", Buffer.from(message), key).toString("base64"))
+      })
+    })
+  ),
+  Layer.effect(
+    ResponseVerifier.ResponseVerifier,
+    Effect.map(Credentials.Credentials, ({ verification }) => {
+      const decoded = Either.getOrThrow(ResponseVerifier.decodeKeys(verification))
+      return ResponseVerifier.make({
+        acceptSerial: decoded.acceptSerial,
+        keys: decoded.keys.map(({ id, key }) => ({
+          id,
+          key: NodeCrypto.createPublicKey({ key: Buffer.from(key), format: "der", type: "spki" })
+        })),
+        verifySignature: (key, message, signature) => Effect.sync(() => NodeCrypto.verify("sha256", message, key, signature))
+      })
+    })
+  )
+)
+
+/** A fresh sandbox (shared keys) and the client stack wired to it. */
+const setup = (options: {
+  readonly mode?: Mode
+  readonly faults?: Faults.Faults
+  readonly client?: WechatPayClient.Options
+  readonly merchantPrivateKeyPem?: string
+  readonly crypto?: "webcrypto" | "sync"
+} = {}) =>
+  Effect.gen(function*() {
+    // A realistic clock: WeChat Pay timestamps are seconds since 1970, and a stale one is now − 600 s.
+    yield* TestClock.setTime(Date.parse("2026-11-26T08:00:00+08:00"))
+    const mode = options.mode ?? "publicKey"
+    const sandbox = yield* Sandbox.make({ ...keys, organizations, mode, faults: options.faults ?? Faults.none })
+    const c = sandbox.config
+    const verification: Credentials.VerificationKeys = {
+      publicKey: mode === "certificate" ? undefined : { id: c.wechatpayPublicKeyId, pem: c.wechatpayPublicKeyPem },
+      platformCertificates: mode === "publicKey" ? undefined : [c.platformCertificatePem]
+    }
+    const client = options.crypto === "webcrypto"
+      ? WechatPayClient.layerWebCrypto(options.client)
+      : WechatPayClient.layer(options.client).pipe(Layer.provide(syncCrypto))
+    const layer = client.pipe(
+      Layer.provide(Credentials.layer({
+        merchant: {
+          mchid: c.mchid,
+          serialNo: c.merchantSerial,
+          privateKey: Redacted.make(options.merchantPrivateKeyPem ?? c.merchantPrivateKeyPem)
+        },
+        verification
+      })),
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, Sandbox.makeHttpClient(sandbox)))
+    )
+    return { sandbox, layer }
+  })
+
+const wire = (items: Chunk.Chunk<FaceCollection.FaceCollection>) =>
+  Chunk.toReadonlyArray(items).map(FaceCollection.toWire)
+
+/** Deterministic jitter: Random.fixed([0.5]) makes the ×0.8–1.2 factor exactly 1. */
+const noJitter = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.withRandom(self, Random.fixed([0.5]))
+
+/**
+ * Runs `self` in a fiber and moves the TestClock on until it ends, letting the
+ * event loop turn between moves: backoff delays and timeouts fire exactly on
+ * time, without real sleeps.
+ */
+const withTime = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(noJitter(self))
+    while (Option.isNone(yield* Fiber.poll(fiber))) {
+      yield* TestClock.adjust("1 minute")
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    }
+    return yield* Fiber.join(fiber)
+  })
+
+describe("listing through a signed, verified transport", () => {
+  it.effect("1 000 items, limit 50, core's WebCrypto stack: exact, in order, every request signed, answered 200", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ crypto: "webcrypto" })
+      const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG, { limit: 50 })).pipe(
+        Effect.provide(layer)
+      )
+      expect(wire(items)).toStrictEqual(sandbox.expectedItems(ORG))
+      const requests = yield* sandbox.requests
+      expect(requests).toHaveLength(21)
+      expect(requests.every((r) => r.status === 200)).toBe(true)
+      // Wechatpay-Serial names the key the client verifies with (public-key mode)
+      expect(new Set(requests.map((r) => r.wechatpaySerial))).toStrictEqual(new Set([sandbox.config.wechatpayPublicKeyId]))
+      // the signed URL is the documented query, byte for byte
+      expect(requests[1]?.url).toBe(`/v3/offlineface/face-collections?organization_id=${ORG}&offset=50&limit=50`)
+    }))
+
+  it.effect("10 000 items in 200 pages of 50, exact and in order", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup()
+      const items = yield* Stream.runCollect(FaceCollections.allCollections("big", { limit: 50 })).pipe(
+        Effect.provide(layer)
+      )
+      expect(items.length).toBe(10_000)
+      expect(wire(items)).toStrictEqual(sandbox.expectedItems("big"))
+      expect(yield* sandbox.requestCount).toBe(201)
+    }))
+
+  it.effect("an empty organization is one request and no item", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup()
+      const items = yield* Stream.runCollect(FaceCollections.allCollections("empty")).pipe(Effect.provide(layer))
+      expect(items.length).toBe(0)
+      expect(yield* sandbox.requestCount).toBe(1)
+    }))
+
+  it.effect("a percent-encoded query is signed exactly as sent", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup()
+      const items = yield* Stream.runCollect(FaceCollections.allCollections("实验小学")).pipe(Effect.provide(layer))
+      expect(wire(items)).toStrictEqual(sandbox.expectedItems("实验小学"))
+      const [first] = yield* sandbox.requests
+      expect(first?.url).toBe(
+        "/v3/offlineface/face-collections?organization_id=%E5%AE%9E%E9%AA%8C%E5%B0%8F%E5%AD%A6&offset=0&limit=20"
+      )
+    }))
+
+  it.effect("a server capping pages below limit: nothing lost", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { cap: 7 } })
+      const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG, { limit: 50 })).pipe(
+        Effect.provide(layer)
+      )
+      expect(wire(items)).toStrictEqual(sandbox.expectedItems(ORG))
+    }))
+
+  it.effect("prefetch over the wire keeps order and loses nothing", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup()
+      const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG, { limit: 50, concurrency: 4 })).pipe(
+        Effect.provide(layer)
+      )
+      expect(wire(items)).toStrictEqual(sandbox.expectedItems(ORG))
+    }))
+
+  for (const mode of ["certificate", "migration"] as const) {
+    it.effect(`${mode} mode: the key is chosen by Wechatpay-Serial`, () =>
+      Effect.gen(function*() {
+        const { layer, sandbox } = yield* setup({ mode })
+        const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG, { limit: 100 })).pipe(
+          Effect.provide(layer)
+        )
+        expect(wire(items)).toStrictEqual(sandbox.expectedItems(ORG))
+        const sent = new Set((yield* sandbox.requests).map((r) => r.wechatpaySerial))
+        // migration: the public key id is preferred, so WeChat Pay signs with the public key
+        expect(sent).toStrictEqual(
+          new Set([mode === "certificate" ? sandbox.config.platformCertificateSerial : sandbox.config.wechatpayPublicKeyId])
+        )
+      }))
+  }
+
+  it.effect("getFaceCollection returns one verified item; an unknown id is a verified 404", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup()
+      const expected = sandbox.itemAt(ORG, 7)!
+      const item = yield* FaceCollections.getFaceCollection({ collectionId: expected.collection_id }).pipe(
+        Effect.provide(layer)
+      )
+      expect(FaceCollection.toWire(item)).toStrictEqual(expected)
+      const error = yield* FaceCollections.getFaceCollection({ collectionId: "FC-NOPE" }).pipe(
+        Effect.provide(layer),
+        Effect.flip
+      )
+      expect(error).toMatchObject({
+        _tag: "WechatPayApiError",
+        status: 404,
+        code: "RESOURCE_NOT_EXISTS",
+        verified: true,
+        attempts: 1
+      })
+      expect(error._tag === "WechatPayApiError" && error.requestId).toBeTruthy()
+      expect(yield* sandbox.requestCount).toBe(2)
+    }))
+})
+
+describe("retries", () => {
+  /** When each request reached the server, relative to the first. */
+  const receivedAt = (sandbox: Sandbox.Service) =>
+    Effect.map(sandbox.requests, (requests) => requests.map((r) => r.receivedAt - requests[0]!.receivedAt))
+
+  for (const [name, fault] of [["429", "429"], ["500", "500"], ["a connection reset", "reset"]] as const) {
+    it.effect(`${name} twice, then success: exact backoff delays (200 ms, 400 ms), each retry signed afresh`, () =>
+      Effect.gen(function*() {
+        const { layer, sandbox } = yield* setup({ faults: { faults: [{ kind: fault, select: Faults.first(2) }] } })
+        const page = yield* withTime(
+          FaceCollections.listFaceCollections({ organizationId: ORG, limit: 10 }).pipe(Effect.provide(layer))
+        )
+        expect(page.map(FaceCollection.toWire)).toStrictEqual(sandbox.expectedItems(ORG).slice(0, 10))
+        expect(yield* receivedAt(sandbox)).toStrictEqual([0, 200, 600])
+        const nonces = (yield* sandbox.requests).map((r) => r.nonce)
+        expect(new Set(nonces).size).toBe(3)
+      }))
+  }
+
+  it.effect("the delay is exponential, then capped at 5 s", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { faults: [{ kind: "500", select: Faults.first(8) }] } })
+      yield* withTime(FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer)))
+      const times = yield* receivedAt(sandbox)
+      const delays = times.slice(1).map((t, i) => t - times[i]!)
+      expect(delays).toStrictEqual([200, 400, 800, 1600, 3200, 5000, 5000, 5000])
+    }))
+
+  it.effect("Retry-After is honoured as a floor under the backoff", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({
+        faults: { faults: [{ kind: "429", select: Faults.first(1), retryAfter: 3 }] }
+      })
+      yield* withTime(FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer)))
+      expect(yield* receivedAt(sandbox)).toStrictEqual([0, 3000])
+    }))
+
+  it.effect("a server that never recovers is given up on: 10 attempts, typed, bounded in time", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { faults: [{ kind: "429", select: Faults.every }] } })
+      const error = yield* withTime(
+        Effect.flip(FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer)))
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayApiError", status: 429, code: "FREQUENCY_LIMITED", attempts: 10 })
+      const times = yield* receivedAt(sandbox)
+      expect(times).toHaveLength(10)
+      expect(times.at(-1)).toBeLessThan(30_000)
+    }))
+
+  it.effect("connection failures exhausted: a transport error that says how many attempts", () =>
+    Effect.gen(function*() {
+      const { layer } = yield* setup({ faults: { faults: [{ kind: "reset", select: Faults.every }] } })
+      const error = yield* withTime(
+        Effect.flip(FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer)))
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Connection", attempts: 10 })
+      expect(error.message).toContain("after 10 attempts")
+    }))
+
+  it.effect("a hung server times out per attempt, and the attempt is retried", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { latency: 60_000 } })
+      const error = yield* withTime(
+        Effect.flip(
+          FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(
+            Effect.provide(layer),
+            Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ maxAttempts: 2, timeout: "1 second" }))
+          )
+        )
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Timeout", attempts: 2 })
+      expect(yield* sandbox.requestCount).toBe(2)
+    }))
+
+  it.effect("the default policy carries a 300-page listing through 30 % transient failures", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({
+        faults: { faults: [{ kind: "500", select: Faults.rate(0.3) }], seed: 7 }
+      })
+      const items = yield* withTime(
+        Stream.runCollect(FaceCollections.allCollections("big", { limit: 34 })).pipe(Effect.provide(layer))
+      )
+      expect(wire(items)).toStrictEqual(sandbox.expectedItems("big"))
+      const statuses = (yield* sandbox.requests).map((r) => r.status)
+      expect(statuses.filter((s) => s === 500).length).toBeGreaterThan(60)
+    }))
+
+  const noRetry: ReadonlyArray<readonly [string, number, string]> = [
+    ["400 PARAM_ERROR", 400, "PARAM_ERROR"],
+    ["401 SIGN_ERROR", 401, "SIGN_ERROR"],
+    ["404 RESOURCE_NOT_EXISTS", 404, "RESOURCE_NOT_EXISTS"]
+  ]
+  for (const [name, status, code] of noRetry) {
+    it.effect(`${name} fails at once`, () =>
+      Effect.gen(function*() {
+        const wrongKey = status === 401 ? keys.wechatpayPrivateKeyPem : undefined
+        const { layer, sandbox } = yield* setup(wrongKey === undefined ? {} : { merchantPrivateKeyPem: wrongKey })
+        const call: Effect.Effect<unknown, WechatPayError.WechatPayError, WechatPayClient.WechatPayClient> = status === 400
+          ? FaceCollections.listFaceCollections({ organizationId: ORG, limit: 1000 }) // above the server's maximum
+          : status === 404
+          ? FaceCollections.getFaceCollection({ collectionId: "FC-NOPE" })
+          : FaceCollections.listFaceCollections({ organizationId: ORG })
+        const error = yield* withTime(Effect.flip(call.pipe(Effect.provide(layer))))
+        expect(error).toMatchObject({ _tag: "WechatPayApiError", status, code, attempts: 1, verified: true })
+        expect(yield* sandbox.requestCount).toBe(1)
+      }))
+  }
+})
+
+describe("a response that fails verification or decoding", () => {
+  const cases: ReadonlyArray<readonly [Faults.FaultKind, string, string]> = [
+    ["tamper", "WechatPayVerificationError", "BadSignature"],
+    ["wrong-serial", "WechatPayVerificationError", "UnknownSerial"],
+    ["stale", "WechatPayVerificationError", "StaleTimestamp"],
+    ["probe", "WechatPayVerificationError", "ProbeSignature"],
+    ["missing-header", "WechatPayVerificationError", "MissingHeader"],
+    ["malformed-json", "WechatPayDecodeError", "Json"]
+  ]
+  for (const [kind, tag, check] of cases) {
+    it.effect(`${kind} on page 2: ${tag} (${check}), page 1 emitted, nothing of page 2, no retry`, () =>
+      Effect.gen(function*() {
+        const { layer, sandbox } = yield* setup({ faults: { faults: [{ kind, select: Faults.nth(2) }] } })
+        const emitted = yield* Ref.make<Array<string>>([])
+        const exit = yield* withTime(
+          Effect.exit(
+            FaceCollections.allCollections(ORG).pipe(
+              Stream.runForEach((item) => Ref.update(emitted, (ids) => [...ids, item.collectionId])),
+              Effect.provide(layer)
+            )
+          )
+        )
+        expect(Exit.isFailure(exit)).toBe(true)
+        const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+        expect(error?._tag).toBe(tag)
+        expect(error && ("check" in error ? error.check : "where" in error ? error.where : undefined)).toBe(check)
+        expect(error && "requestId" in error ? error.requestId : undefined).toBeTruthy()
+        expect(yield* Ref.get(emitted)).toStrictEqual(sandbox.expectedItems(ORG).slice(0, 20).map((i) => i.collection_id))
+        expect(yield* sandbox.requestCount).toBe(2)
+      }))
+  }
+
+  it.effect("an unknown collection_state is kept and the listing goes on", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { faults: [{ kind: "unknown-state", select: Faults.nth(1) }] } })
+      const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG)).pipe(Effect.provide(layer))
+      const all = Chunk.toReadonlyArray(items)
+      expect(all).toHaveLength(1000)
+      expect(all[0]?.state).toBe("PHOTO_REVIEWING")
+      expect(all[0]?.isKnownState).toBe(false)
+      expect(all.slice(1).map(FaceCollection.toWire)).toStrictEqual(sandbox.expectedItems(ORG).slice(1))
+    }))
+})
+
+describe("secrets", () => {
+  const secretsOf = (sandbox: Sandbox.Service) => {
+    const body = (pem: string) => pem.split("\n").filter((l) => l.length > 0 && !l.startsWith("-----"))
+    return [...body(sandbox.config.merchantPrivateKeyPem), "WECHATPAY2-SHA256-RSA2048 mchid=", 'signature="']
+  }
+
+  it.effect("no error, cause or span holds the private key, an Authorization header or a signature", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.Span> = []
+      const base = yield* Effect.tracer
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = base.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: (f, fiber) => base.context(f, fiber)
+      })
+      const texts: Array<string> = []
+      const kinds: ReadonlyArray<Faults.FaultKind> = ["tamper", "probe", "500", "reset", "429", "wrong-serial"]
+      for (const kind of kinds) {
+        const { layer, sandbox } = yield* setup({ faults: { faults: [{ kind, select: Faults.every }] } })
+        const exit = yield* withTime(
+          Effect.exit(
+            Stream.runCollect(FaceCollections.allCollections(ORG)).pipe(
+              Effect.provide(layer),
+              Effect.withTracer(recording)
+            )
+          )
+        )
+        expect(Exit.isFailure(exit)).toBe(true)
+        if (Exit.isFailure(exit)) {
+          const error = Cause.squash(exit.cause)
+          texts.push(String(error), JSON.stringify(error), Cause.pretty(exit.cause))
+        }
+        const secrets = secretsOf(sandbox)
+        const signatures = (yield* sandbox.requests).map((r) => r.nonce ?? "")
+        for (const text of texts) {
+          for (const secret of secrets) expect(text).not.toContain(secret)
+          for (const nonce of signatures) if (nonce) expect(text).not.toContain(nonce)
+        }
+        for (const span of spans) {
+          for (const [key, value] of span.attributes) {
+            const text = `${key}=${String(value)}`
+            for (const secret of secrets) expect(text).not.toContain(secret)
+            if (key === "http.request.header.authorization" || key === "http.response.header.wechatpay-signature") {
+              expect(String(value)).toMatch(/redacted/i)
+            }
+          }
+        }
+      }
+      // one span per attempt, carrying method, path, attempt, status, Request-ID
+      const attempts = spans.filter((s) => s.name === "WechatPayClient.request")
+      expect(attempts.length).toBeGreaterThan(kinds.length)
+      const retried = attempts.find((s) => s.attributes.get("wechatpay.attempt") === 2)
+      expect(retried?.attributes.get("http.request.method")).toBe("GET")
+      expect(retried?.attributes.get("url.path")).toBe("/v3/offlineface/face-collections")
+      expect(attempts.some((s) => typeof s.attributes.get("wechatpay.request_id") === "string")).toBe(true)
+      expect(attempts.some((s) => s.attributes.get("http.response.status_code") === 500)).toBe(true)
+    }))
+})
