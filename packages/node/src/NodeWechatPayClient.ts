@@ -135,7 +135,8 @@ export type ConfigOptions = Omit<WechatPayClient.Options, "baseUrl">
 /**
  * The whole client from environment configuration (through Effect's `Config`,
  * so `Layer.setConfigProvider` can supply another source): credentials and
- * keys as described in `NodeKeys`, `WECHATPAY_BASE_URL` (default production).
+ * keys as described in `NodeKeys`, `WECHATPAY_BASE_URL` (default production),
+ * `WECHATPAY_REQUESTS_PER_SECOND` (optional client-side rate limit).
  *
  * Any missing or malformed value fails the layer with a `WechatPayConfigError`
  * whose `setting` is the variable's name, e.g. `WECHATPAY_PRIVATE_KEY_FILE`;
@@ -173,7 +174,8 @@ export const layerConfig = (
   Layer.unwrapEffect(Effect.gen(function*() {
     const loaded = yield* Internal.loadCredentialsConfig
     const baseUrl = yield* Internal.loadBaseUrl
-    return layer({ ...options, baseUrl }).pipe(
+    const requestsPerSecond = options.requestsPerSecond ?? (yield* Internal.loadRequestsPerSecond)
+    return layer({ ...options, baseUrl, requestsPerSecond }).pipe(
       Layer.provide(Layer.succeed(Credentials.Credentials, loaded.credentials)),
       Layer.mapError(loaded.rename)
     )

@@ -351,7 +351,9 @@ describe("layerConfig: a missing or malformed variable names it, never the secre
       "WECHATPAY_PLATFORM_CERT_FILES"
     ],
     ["WECHATPAY_BASE_URL not a URL", (env) => ({ ...env, WECHATPAY_BASE_URL: "api.mch.weixin.qq.com" }), "WECHATPAY_BASE_URL"],
-    ["WECHATPAY_BASE_URL not http(s)", (env) => ({ ...env, WECHATPAY_BASE_URL: "ftp://127.0.0.1" }), "WECHATPAY_BASE_URL"]
+    ["WECHATPAY_BASE_URL not http(s)", (env) => ({ ...env, WECHATPAY_BASE_URL: "ftp://127.0.0.1" }), "WECHATPAY_BASE_URL"],
+    ["WECHATPAY_REQUESTS_PER_SECOND not a number", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "fast" }), "WECHATPAY_REQUESTS_PER_SECOND"],
+    ["WECHATPAY_REQUESTS_PER_SECOND zero", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "0" }), "WECHATPAY_REQUESTS_PER_SECOND"]
   ]
 
   for (const [label, change, setting, issue] of cases) {

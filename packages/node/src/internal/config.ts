@@ -18,7 +18,8 @@ export const variables = {
   publicKeyFile: "WECHATPAY_PUBLIC_KEY_FILE",
   publicKey: "WECHATPAY_PUBLIC_KEY",
   platformCertFiles: "WECHATPAY_PLATFORM_CERT_FILES",
-  baseUrl: "WECHATPAY_BASE_URL"
+  baseUrl: "WECHATPAY_BASE_URL",
+  requestsPerSecond: "WECHATPAY_REQUESTS_PER_SECOND"
 } as const
 
 const V = variables
@@ -255,3 +256,16 @@ export const loadBaseUrl: Effect.Effect<string, WechatPayError.WechatPayConfigEr
   }
   return baseUrl
 })
+
+/** @internal */
+export const loadRequestsPerSecond: Effect.Effect<number | undefined, WechatPayError.WechatPayConfigError> = Effect.gen(
+  function*() {
+    const configured = yield* Effect.mapError(optional(V.requestsPerSecond), Credentials.fromConfigError)
+    if (Option.isNone(configured)) return undefined
+    const value = Number(configured.value)
+    if (!Number.isFinite(value) || value <= 0) {
+      return yield* configError(V.requestsPerSecond, "must be a positive number of requests per second")
+    }
+    return value
+  }
+)
