@@ -435,3 +435,47 @@ describe("secrets", () => {
       expect(attempts.some((s) => s.attributes.get("http.response.status_code") === 500)).toBe(true)
     }))
 })
+
+describe("client-side rate limit", () => {
+  it.effect("requests are spaced 1/rate apart, across every stream of one client layer", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ client: { requestsPerSecond: 10 } })
+      const list = (org: string) => Stream.runCollect(FaceCollections.allCollections(org, { limit: 100 }))
+      // Two listings at once over one client: 11 + 1 requests share the limit.
+      const [a, b] = yield* withTime(Effect.all([list(ORG), list("实验小学")], { concurrency: 2 }).pipe(Effect.provide(layer)))
+      expect(a.length + b.length).toBe(1045)
+      const times = (yield* sandbox.requests).map((r) => r.receivedAt)
+      expect(times).toHaveLength(13)
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      expect(gaps.every((gap) => gap === 100)).toBe(true)
+    }))
+
+  it.effect("with the limit below the server's quota, a long listing sees no 429", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { quota: 20 }, client: { requestsPerSecond: 18 } })
+      const items = yield* withTime(
+        Stream.runCollect(FaceCollections.allCollections("big", { limit: 50, concurrency: 4 })).pipe(Effect.provide(layer))
+      )
+      expect(items.length).toBe(10_000)
+      const statuses = (yield* sandbox.requests).map((r) => r.status)
+      expect(statuses.filter((s) => s === 429)).toHaveLength(0)
+    }))
+
+  it.effect("without it, the same listing runs into the quota (and the retries carry it through)", () =>
+    Effect.gen(function*() {
+      const { layer, sandbox } = yield* setup({ faults: { quota: 20, latency: 1 } })
+      const items = yield* withTime(
+        Stream.runCollect(FaceCollections.allCollections("big", { limit: 50, concurrency: 4 })).pipe(Effect.provide(layer))
+      )
+      expect(items.length).toBe(10_000)
+      const statuses = (yield* sandbox.requests).map((r) => r.status)
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0)
+    }))
+
+  it.effect("a rate that is not a positive number is a configuration error", () =>
+    Effect.gen(function*() {
+      const { layer } = yield* setup({ client: { requestsPerSecond: 0 } })
+      const error = yield* Effect.flip(FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer)))
+      expect(error).toMatchObject({ _tag: "WechatPayConfigError", setting: "requestsPerSecond" })
+    }))
+})
