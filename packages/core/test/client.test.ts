@@ -14,7 +14,7 @@ import {
   type WechatPayError
 } from "@effect-wechatpay/core"
 import { Faults, Sandbox } from "@effect-wechatpay/sandbox"
-import { HttpClient } from "@effect/platform"
+import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, Ref, Stream, TestClock, Tracer } from "effect"
 import * as NodeCrypto from "node:crypto"
@@ -477,5 +477,53 @@ describe("client-side rate limit", () => {
       const { layer } = yield* setup({ client: { requestsPerSecond: 0 } })
       const error = yield* Effect.flip(FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer)))
       expect(error).toMatchObject({ _tag: "WechatPayConfigError", setting: "requestsPerSecond" })
+    }))
+})
+
+describe("answers without WeChat Pay's signature", () => {
+  const gateway = (status: number, body: string) =>
+    Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body, { status, headers: { "content-type": "text/html" } })))
+      )
+    )
+  const client = (transport: Layer.Layer<HttpClient.HttpClient>) =>
+    Effect.gen(function*() {
+      const sandbox = yield* Sandbox.make({ ...keys, organizations })
+      const c = sandbox.config
+      return WechatPayClient.layer().pipe(
+        Layer.provide(syncCrypto),
+        Layer.provide(Credentials.layer({
+          merchant: { mchid: c.mchid, serialNo: c.merchantSerial, privateKey: Redacted.make(c.merchantPrivateKeyPem) },
+          verification: { publicKey: { id: c.wechatpayPublicKeyId, pem: c.wechatpayPublicKeyPem } }
+        })),
+        Layer.provide(transport)
+      )
+    })
+
+  it.effect("an unsigned error page (a gateway, a proxy) is a typed API error marked unverified, and retried when 5xx", () =>
+    Effect.gen(function*() {
+      const layer = yield* client(gateway(502, "<html>502 Bad Gateway</html>"))
+      const error = yield* withTime(
+        Effect.flip(
+          FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(
+            Effect.provide(layer),
+            Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ maxAttempts: 3 }))
+          )
+        )
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayApiError", status: 502, verified: false, attempts: 3 })
+      expect(error._tag === "WechatPayApiError" ? error.code : "").toBeUndefined()
+      expect(error.message).toContain("[unverified response]")
+    }))
+
+  it.effect("an unsigned 200 is a verification failure, never data", () =>
+    Effect.gen(function*() {
+      const layer = yield* client(gateway(200, JSON.stringify({ face_collections: [] })))
+      const error = yield* Effect.flip(
+        FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer))
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayVerificationError", check: "MissingHeader", status: 200 })
     }))
 })
