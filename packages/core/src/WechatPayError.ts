@@ -210,6 +210,22 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
 }
 
 /**
+ * A ciphertext could not be decrypted: wrong key, tampered data (the AEAD tag
+ * or OAEP padding does not check), or malformed input. Never partial output.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class WechatPayDecryptError extends Schema.TaggedError<WechatPayDecryptError>()("WechatPayDecryptError", {
+  algorithm: Schema.Literal("AEAD_AES_256_GCM", "RSA-OAEP"),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `${this.algorithm} decryption failed: ${this.reason}`
+  }
+}
+
+/**
  * Any error a WeChat Pay request can fail with once it has been built.
  *
  * @since 0.1.0

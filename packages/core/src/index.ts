@@ -6,6 +6,11 @@ export * as Credentials from "./Credentials.js"
 /**
  * @since 0.1.0
  */
+export * as Crypto from "./Crypto.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as FaceCollection from "./offlineface/FaceCollection.js"
 
 /**

@@ -2,7 +2,7 @@
  * The known-answer vectors (fixtures/, copied from shared/spec/vectors/)
  * reproduced bit for bit by core's WebCrypto signer and verifier.
  */
-import { Credentials, ResponseVerifier, Signer } from "@effect-wechatpay/core"
+import { Credentials, Crypto, ResponseVerifier, Signer } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Redacted, TestClock } from "effect"
 import { readFileSync } from "node:fs"
@@ -136,5 +136,69 @@ describe("credentials", () => {
     Effect.gen(function*() {
       const error = yield* Effect.flip(Credentials.make({ merchant, verification: {} }))
       expect(error.setting).toBe("verification")
+    }))
+})
+
+const cipherVectors = JSON.parse(fixture("signing-vectors.json")) as {
+  readonly aead_aes_256_gcm: {
+    readonly key: string
+    readonly nonce: string
+    readonly associated_data: string
+    readonly plaintext: string
+    readonly ciphertext_base64: string
+  }
+  readonly rsa_oaep: { readonly plaintext: string; readonly ciphertext_base64: string }
+}
+
+describe("cipher vectors", () => {
+  const aead = cipherVectors.aead_aes_256_gcm
+  const input = {
+    apiV3Key: Redacted.make(aead.key),
+    nonce: aead.nonce,
+    associatedData: aead.associated_data,
+    ciphertext: aead.ciphertext_base64
+  }
+
+  it.effect("AEAD_AES_256_GCM decrypts to the plaintext", () =>
+    Effect.gen(function*() {
+      expect(yield* Crypto.decryptAeadAes256Gcm(input)).toBe(aead.plaintext)
+    }))
+
+  it.effect("AEAD_AES_256_GCM refuses a tampered ciphertext, a wrong key or wrong associated data, without output", () =>
+    Effect.gen(function*() {
+      const bytes = Buffer.from(aead.ciphertext_base64, "base64")
+      bytes[0] = bytes[0]! ^ 1
+      const cases = [
+        { ...input, ciphertext: bytes.toString("base64") },
+        { ...input, apiV3Key: Redacted.make("X".repeat(32)) },
+        { ...input, associatedData: "notification" }
+      ]
+      for (const bad of cases) {
+        const error = yield* Effect.flip(Crypto.decryptAeadAes256Gcm(bad))
+        expect(error._tag).toBe("WechatPayDecryptError")
+        expect(String(error)).not.toContain(aead.key)
+      }
+    }))
+
+  it.effect("RSA-OAEP (SHA-1) decrypts the vector with the WeChat Pay private key", () =>
+    Effect.gen(function*() {
+      const plain = yield* Crypto.decryptSensitive(
+        Redacted.make(fixture("wechatpay_private_key.pem")),
+        cipherVectors.rsa_oaep.ciphertext_base64
+      )
+      expect(plain).toBe(cipherVectors.rsa_oaep.plaintext)
+    }))
+
+  it.effect("RSA-OAEP encryption round-trips and is randomised", () =>
+    Effect.gen(function*() {
+      const a = yield* Crypto.encryptSensitive(fixture("wechatpay_public_key.pem"), "张三")
+      const b = yield* Crypto.encryptSensitive(fixture("wechatpay_public_key.pem"), "张三")
+      expect(a).not.toBe(b)
+      const { constants, privateDecrypt } = yield* Effect.promise(() => import("node:crypto"))
+      const plain = privateDecrypt(
+        { key: fixture("wechatpay_private_key.pem"), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+        Buffer.from(a, "base64")
+      ).toString("utf8")
+      expect(plain).toBe("张三")
     }))
 })
