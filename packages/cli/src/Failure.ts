@@ -1,0 +1,167 @@
+/**
+ * How the CLI fails: an exit code per class of failure and ONE JSON line on
+ * stderr, `{"error": tag, "code"?: WeChat Pay's code, "message": …, "requestId"?: …}`.
+ * No stack trace; no key, `Authorization` header or signature (the library's
+ * errors never hold one).
+ *
+ * | exit | when |
+ * | --- | --- |
+ * | 0 | done |
+ * | 1 | unexpected failure (a bug): `{"error":"Defect",…}` |
+ * | 2 | bad input or configuration, nothing sent (`UsageError`, `WechatPayInvalidInputError`, `WechatPayConfigError`, …) |
+ * | 3 | WeChat Pay answered with an error (`WechatPayApiError`, with `code`) |
+ * | 4 | a response failed verification or decoding (`WechatPayVerificationError`, `WechatPayDecodeError`) |
+ * | 5 | no response: connection failures or timeouts, retries exhausted (`WechatPayTransportError`) |
+ * | 130 | interrupted (Ctrl-C, SIGTERM) |
+ * | 141 | the reader of stdout went away (`… \| head`): silent, as for SIGPIPE |
+ *
+ * @since 0.1.0
+ */
+import { HelpDoc, ValidationError } from "@effect/cli"
+import { Cause, Data, Option } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category Exit codes
+ */
+export const ExitCode = {
+  Ok: 0,
+  Unexpected: 1,
+  BadInput: 2,
+  ApiError: 3,
+  Verification: 4,
+  Transport: 5,
+  Interrupted: 130,
+  BrokenPipe: 141
+} as const
+
+/**
+ * The command line is wrong: unknown option, missing value, bad number.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+/**
+ * The line written on stderr.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Report {
+  readonly error: string
+  readonly code?: string
+  readonly message: string
+  readonly requestId?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Outcome {
+  readonly exitCode: number
+  /** Absent: exit without a word (interrupted, broken pipe). */
+  readonly report: Report | undefined
+}
+
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
+
+/**
+ * Removes terminal colour codes.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const stripAnsi = (text: string): string => text.replace(ANSI, "")
+
+/**
+ * @effect/cli's error text on one line: `Expected to find option: '--organization-id'`.
+ *
+ * @since 0.1.0
+ * @category Utils
+ */
+export const validationMessage = (error: ValidationError.ValidationError): string =>
+  stripAnsi(HelpDoc.toAnsiText(error.error)).split("\n").map((line) => line.trim()).filter((line) => line !== "")
+    .join(" ")
+
+const field = (value: unknown, name: string): string | undefined => {
+  if (typeof value !== "object" || value === null || !(name in value)) return undefined
+  const v: unknown = Reflect.get(value, name)
+  return typeof v === "string" ? v : undefined
+}
+
+const messageOf = (error: unknown): string => {
+  if (error instanceof Error && error.message !== "") return error.message
+  return field(error, "message") ?? String(error)
+}
+
+const exitCodeOf: Record<string, number> = {
+  UsageError: ExitCode.BadInput,
+  WechatPayInvalidInputError: ExitCode.BadInput,
+  WechatPayConfigError: ExitCode.BadInput,
+  OrganizationMismatchError: ExitCode.BadInput,
+  FaultParseError: ExitCode.BadInput,
+  ListenError: ExitCode.BadInput,
+  WechatPayApiError: ExitCode.ApiError,
+  WechatPayVerificationError: ExitCode.Verification,
+  WechatPayDecodeError: ExitCode.Verification,
+  WechatPayTransportError: ExitCode.Transport
+}
+
+/**
+ * One expected failure → exit code and report.
+ *
+ * @since 0.1.0
+ * @category Reporting
+ */
+export const fromError = (error: unknown): Outcome => {
+  if (ValidationError.isValidationError(error)) {
+    return {
+      exitCode: ExitCode.BadInput,
+      report: { error: "UsageError", message: `${validationMessage(error)} (see --help)` }
+    }
+  }
+  const tag = field(error, "_tag")
+  if (tag === "OutputError" && field(error, "code") === "EPIPE") {
+    return { exitCode: ExitCode.BrokenPipe, report: undefined }
+  }
+  const code = tag === "WechatPayApiError" ? field(error, "code") : undefined
+  const requestId = field(error, "requestId")
+  const hint = tag === "WechatPayConfigError" ? " (the WECHATPAY_* variables are listed in --help)" : ""
+  return {
+    exitCode: (tag === undefined ? undefined : exitCodeOf[tag]) ?? ExitCode.Unexpected,
+    report: {
+      error: tag ?? "Error",
+      ...(code === undefined ? {} : { code }),
+      message: messageOf(error) + hint,
+      ...(requestId === undefined ? {} : { requestId })
+    }
+  }
+}
+
+/**
+ * Any failure of the program → exit code and report. Defects are reported as
+ * `Defect` with their message only.
+ *
+ * @since 0.1.0
+ * @category Reporting
+ */
+export const fromCause = (cause: Cause.Cause<unknown>): Outcome => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return fromError(failure.value)
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) {
+    return { exitCode: ExitCode.Unexpected, report: { error: "Defect", message: messageOf(defect.value) } }
+  }
+  return { exitCode: ExitCode.Interrupted, report: undefined }
+}
+
+/**
+ * The report as the single stderr line.
+ *
+ * @since 0.1.0
+ * @category Reporting
+ */
+export const formatReport = (report: Report): string => JSON.stringify(report) + "\n"
