@@ -1,0 +1,252 @@
+/**
+ * The cost of the pieces alone, on one 50-item page as the sandbox serves it:
+ * signing a request message, verifying a response, `JSON.parse`, decoding
+ * through core's `FaceCollectionPage` (and two variants that show what the
+ * DateTime fields and the class cost), and one whole `execute` of the library
+ * over an in-memory transport that hands back a canned, correctly signed page
+ * (next to the floor's work on the same canned response), so the library's
+ * own per-page overhead shows without the network or the server.
+ *
+ * Run as a child of `run.ts` (results over IPC) or alone: `node dist/micro.js`.
+ */
+import { Credentials, FaceCollection, WechatPayClient } from "@effect-wechatpay/core"
+import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import { FaceCollections } from "@effect-wechatpay/sandbox"
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Effect, Layer, ManagedRuntime, Redacted, Schema } from "effect"
+import * as Crypto from "node:crypto"
+import { performance } from "node:perf_hooks"
+import { LIST_PATH, wireItems } from "./common.js"
+import * as Proto from "./proto/index.js"
+import { FaceCollectionPageStringTimes } from "./proto/stringTimes.js"
+
+export interface MicroRow {
+  readonly name: string
+  readonly opsPerSec: number
+  readonly usPerOp: number
+  readonly note: string
+}
+
+const quick = process.argv.includes("--quick")
+const SAMPLE_MS = quick ? 150 : 300
+const SAMPLES = 5
+
+const time = async (op: () => unknown): Promise<number> => {
+  for (let i = 0; i < 200; i++) await op()
+  const perOp: Array<number> = []
+  for (let s = 0; s < SAMPLES; s++) {
+    let n = 0
+    const t0 = performance.now()
+    let elapsed = 0
+    do {
+      for (let k = 0; k < 20; k++) await op()
+      n += 20
+      elapsed = performance.now() - t0
+    } while (elapsed < SAMPLE_MS)
+    perOp.push(elapsed / n)
+  }
+  perOp.sort((a, b) => a - b)
+  return perOp[Math.floor(SAMPLES / 2)]!
+}
+
+const timeSync = (op: () => unknown): number => {
+  for (let i = 0; i < 200; i++) op()
+  const perOp: Array<number> = []
+  for (let s = 0; s < SAMPLES; s++) {
+    let n = 0
+    const t0 = performance.now()
+    let elapsed = 0
+    do {
+      for (let k = 0; k < 20; k++) op()
+      n += 20
+      elapsed = performance.now() - t0
+    } while (elapsed < SAMPLE_MS)
+    perOp.push(elapsed / n)
+  }
+  perOp.sort((a, b) => a - b)
+  return perOp[Math.floor(SAMPLES / 2)]!
+}
+
+const keyPair = () =>
+  Crypto.generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" }
+  })
+
+const PUB_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000001"
+
+const main = async (): Promise<ReadonlyArray<MicroRow>> => {
+  const rows: Array<MicroRow> = []
+  const add = (name: string, ms: number, note: string) => {
+    rows.push({ name, opsPerSec: 1000 / ms, usPerOp: ms * 1000, note })
+    process.stderr.write(`${name}: ${(ms * 1000).toFixed(1)} µs\n`)
+  }
+
+  const merchant = keyPair()
+  const wechatpay = keyPair()
+  const merchantKey = Crypto.createPrivateKey(merchant.privateKey)
+  const wechatpayPublic = Crypto.createPublicKey(wechatpay.publicKey)
+  const wechatpayPrivate = Crypto.createPrivateKey(wechatpay.privateKey)
+
+  const organizationId = "org-10k"
+  const body = JSON.stringify({
+    face_collections: FaceCollections.slice({ organizations: { [organizationId]: 10_000 } }, organizationId, 1000, 50)
+  })
+  const requestMessage =
+    `GET\n${LIST_PATH}?organization_id=${organizationId}&offset=1000&limit=50\n1700000000\nABCDEFGHIJKLMNOPQRSTUVWXYZ012345\n\n`
+  const timestamp = () => String(Math.floor(Date.now() / 1000))
+  const ts = timestamp()
+  const nonce = "abcdefghijklmnopqrstuvwxyz012345"
+  const responseMessage = Buffer.from(`${ts}\n${nonce}\n${body}\n`)
+  const signature = Crypto.sign("sha256", responseMessage, wechatpayPrivate)
+  const signatureB64 = signature.toString("base64")
+
+  // --- crypto -----------------------------------------------------------------------------------
+  add(
+    "sign a request message: node:crypto, KeyObject",
+    timeSync(() => Crypto.sign("sha256", Buffer.from(requestMessage), merchantKey).toString("base64")),
+    "RSA-2048 PKCS#1 v1.5; what the floor and the node layer do"
+  )
+  add(
+    "sign a request message: node:crypto, PEM re-parsed each time",
+    timeSync(() => Crypto.createSign("RSA-SHA256").update(requestMessage).sign(merchant.privateKey, "base64")),
+    "what wechatpay-node-v3 does (its key is a PEM buffer)"
+  )
+  const subtle = globalThis.crypto.subtle
+  const algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const
+  const pkcs8 = merchantKey.export({ format: "der", type: "pkcs8" })
+  const webKey = await subtle.importKey("pkcs8", pkcs8, algorithm, false, ["sign"])
+  const encoder = new TextEncoder()
+  add(
+    "sign a request message: WebCrypto, imported once",
+    await time(() => subtle.sign(algorithm, webKey, encoder.encode(requestMessage))),
+    "core's default signer (a promise per signature)"
+  )
+  add(
+    "verify one 50-item page response: node:crypto",
+    timeSync(() => Crypto.verify("sha256", responseMessage, wechatpayPublic, signature)),
+    `body ${body.length} bytes`
+  )
+  const webPublic = await subtle.importKey(
+    "spki",
+    wechatpayPublic.export({ format: "der", type: "spki" }),
+    algorithm,
+    false,
+    ["verify"]
+  )
+  add(
+    "verify one 50-item page response: WebCrypto",
+    await time(() => subtle.verify(algorithm, webPublic, signature, responseMessage)),
+    "core's default verifier"
+  )
+
+  // --- parse and decode ----------------------------------------------------------------------------
+  add("JSON.parse one 50-item page", timeSync(() => JSON.parse(body)), "")
+  const parsed: unknown = JSON.parse(body)
+  const decodePage = Schema.decodeUnknownSync(FaceCollection.FaceCollectionPage)
+  add(
+    "decode one parsed page: core's FaceCollectionPage",
+    timeSync(() => decodePage(parsed)),
+    "Schema.Class + renamed keys + two WechatPayTime → DateTime.Zoned fields"
+  )
+  const decodeNoTime = Schema.decodeUnknownSync(FaceCollectionPageStringTimes)
+  add(
+    "decode one parsed page: same class, times kept as strings",
+    timeSync(() => decodeNoTime(parsed)),
+    "what the DateTime fields cost"
+  )
+  const Plain = Schema.Struct({
+    face_collections: Schema.Array(Schema.Struct({
+      collection_id: Schema.String,
+      use_id: Schema.String,
+      organization_id: Schema.String,
+      collection_state: Schema.String,
+      register_photo_upload_time: Schema.optional(Schema.String),
+      confirm_time: Schema.optional(Schema.String)
+    }))
+  })
+  const decodePlain = Schema.decodeUnknownSync(Plain)
+  add("decode one parsed page: plain Struct of strings, wire names", timeSync(() => decodePlain(parsed)), "a lower bound for any Schema")
+  const decodeProto = Proto.decodePageFast
+  add(
+    "decode one parsed page: prototype decoder (bench/src/proto)",
+    timeSync(() => decodeProto(parsed)),
+    "same FaceCollection instances and DateTime.Zoned values, hand-written fast path, Schema fallback"
+  )
+
+  // --- whole page, in-memory transport ------------------------------------------------------------
+  const headers = {
+    "content-type": "application/json",
+    "request-id": "BENCH-1",
+    "wechatpay-timestamp": ts,
+    "wechatpay-nonce": nonce,
+    "wechatpay-signature": signatureB64,
+    "wechatpay-serial": PUB_KEY_ID
+  }
+  const canned = HttpClient.make((request) =>
+    Effect.sync(() => HttpClientResponse.fromWeb(request, new Response(body, { status: 200, headers })))
+  )
+  const credentials = Credentials.layer({
+    merchant: { mchid: "1900000001", serialNo: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", privateKey: Redacted.make(merchant.privateKey) },
+    verification: { publicKey: { id: PUB_KEY_ID, pem: wechatpay.publicKey } }
+  })
+  const transport = Layer.succeed(HttpClient.HttpClient, canned)
+  const request: WechatPayClient.Request = {
+    method: "GET",
+    path: LIST_PATH,
+    query: [["organization_id", organizationId], ["offset", "1000"], ["limit", "50"]]
+  }
+  const library = ManagedRuntime.make(
+    NodeWechatPayClient.layerWithoutHttpClient({ baseUrl: "http://127.0.0.1:1" }).pipe(
+      Layer.provide(Layer.merge(credentials, transport))
+    )
+  )
+  const client = await library.runPromise(WechatPayClient.WechatPayClient)
+  add(
+    "one page through the library's execute (node layer), canned in-memory response",
+    await time(() => library.runPromise(client.execute(request, FaceCollection.FaceCollectionPage))),
+    "sign + canned `Response` + verify + parse + decode + the Effect machinery"
+  )
+  const proto = ManagedRuntime.make(
+    Proto.layerNodeWithoutHttpClient({ baseUrl: "http://127.0.0.1:1" }).pipe(Layer.provide(Layer.merge(credentials, transport)))
+  )
+  const protoClient = await proto.runPromise(WechatPayClient.WechatPayClient)
+  add(
+    "one page through the prototype's execute over HttpClient (no raw exchange), canned in-memory response",
+    await time(() => proto.runPromise(protoClient.execute(request, FaceCollection.FaceCollectionPage))),
+    "same work, bench/src/proto; its raw exchange is measured in PROFILE.md"
+  )
+  add(
+    "one page the floor's way, same canned `Response`",
+    await time(async () => {
+      Crypto.sign("sha256", Buffer.from(requestMessage), merchantKey).toString("base64")
+      const response = new Response(body, { status: 200, headers })
+      const text = await response.text()
+      const h = response.headers
+      const message = Buffer.from(`${h.get("wechatpay-timestamp")}\n${h.get("wechatpay-nonce")}\n${text}\n`)
+      if (!Crypto.verify("sha256", message, wechatpayPublic, Buffer.from(h.get("wechatpay-signature") ?? "", "base64"))) {
+        throw new Error("bad signature")
+      }
+      return wireItems(JSON.parse(text))
+    }),
+    "sign + canned `Response` + verify + JSON.parse: the floor's work without the network"
+  )
+  await library.dispose()
+  await proto.dispose()
+  return rows
+}
+
+main().then(
+  (rows) => {
+    if (process.send !== undefined) process.send(rows, () => process.exit(0))
+    else {
+      console.log(JSON.stringify(rows, null, 2))
+      process.exit(0)
+    }
+  },
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,408 @@
+/**
+ * The benchmark. `pnpm bench` (full) or `pnpm bench --quick`.
+ *
+ * One sandbox process on loopback serves everything; every listing runs in a
+ * fresh contender process; contenders alternate, round after round (the order
+ * rotates each round), and each listing is checked (item count and an
+ * order-sensitive checksum of the collection ids against the sandbox's data,
+ * and the requests the sandbox answered).
+ *
+ * Flags:
+ *   --quick               fewer rounds, smaller extra runs (about 2 minutes)
+ *   --rounds N            rounds of the main comparison (default 5, quick 3)
+ *   --only a,b            sections: list, micro, memory, prefetch, ratelimit
+ *   --contenders a,b      contenders of the main comparison (default all)
+ *   --out FILE            where to write the tables (default bench/RESULTS.md, quick: bench/RESULTS.quick.md)
+ */
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import { performance } from "node:perf_hooks"
+import {
+  type ContenderName,
+  contenderLabels,
+  contenderNames,
+  type OrganizationId,
+  organizations,
+  type Outcome,
+  type SandboxStats,
+  type Task
+} from "./common.js"
+import { expected, max, median, min, runContender, type SandboxHandle, startSandbox } from "./harness.js"
+import type { MicroRow } from "./micro.js"
+import { checkBehaviour } from "./proto/behaviour.js"
+import { checkFastDecoder } from "./proto/check.js"
+import { Effect } from "effect"
+import * as ChildProcess from "node:child_process"
+
+// --- flags ---------------------------------------------------------------------------------------
+
+const sectionNames = ["list", "micro", "memory", "prefetch", "ratelimit"] as const
+type Section = (typeof sectionNames)[number]
+
+const args = process.argv.slice(2)
+const flag = (name: string) => args.includes(name)
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const quick = flag("--quick")
+const rounds = Number(option("--rounds") ?? (quick ? 3 : 5))
+const only = option("--only")
+const sections = new Set<Section>(
+  only === undefined ? sectionNames : only.split(",").filter((s): s is Section => (sectionNames as ReadonlyArray<string>).includes(s))
+)
+const contendersOption = option("--contenders")
+const contenders: ReadonlyArray<ContenderName> = contendersOption === undefined
+  ? contenderNames
+  : contendersOption.split(",").filter((c): c is ContenderName => (contenderNames as ReadonlyArray<string>).includes(c))
+const benchDir = new URL("..", import.meta.url).pathname
+const out = option("--out") ?? `${benchDir}${quick ? "RESULTS.quick.md" : "RESULTS.md"}`
+
+// --- helpers -------------------------------------------------------------------------------------
+
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–"
+const ratio = (n: number) => `${fmt(n, 2)}×`
+const rotate = <A>(list: ReadonlyArray<A>, by: number): ReadonlyArray<A> =>
+  list.map((_, i) => list[(i + by) % list.length]!)
+
+interface Measured extends Outcome {
+  readonly requests: number
+  readonly statuses: Readonly<Record<string, number>>
+}
+
+const delta = (before: SandboxStats, after: SandboxStats) => {
+  const statuses: Record<string, number> = {}
+  for (const [status, count] of Object.entries(after.byStatus)) {
+    const d = count - (before.byStatus[status] ?? 0)
+    if (d > 0) statuses[status] = d
+  }
+  return { requests: after.requests - before.requests, statuses }
+}
+
+const expectedCache = new Map<OrganizationId, { readonly items: number; readonly checksum: number }>()
+const expectedOf = (org: OrganizationId) => {
+  let found = expectedCache.get(org)
+  if (found === undefined) {
+    found = expected(org)
+    expectedCache.set(org, found)
+  }
+  return found
+}
+
+/** One checked listing: the sandbox's request count and statuses around it, the result against the data. */
+const measure = async (sandbox: SandboxHandle, task: Task, allow429 = false): Promise<Measured> => {
+  const before = await sandbox.stats()
+  const outcome = await runContender(task)
+  const after = await sandbox.stats()
+  const answered = delta(before, after)
+  const unexpected = Object.keys(answered.statuses).filter((s) => s !== "200" && !(allow429 && s === "429"))
+  if (unexpected.length > 0) {
+    throw new Error(`${task.contender}: the sandbox answered ${statusText(answered.statuses)}`)
+  }
+  const want = expectedOf(task.organizationId as OrganizationId)
+  if (outcome.items !== want.items || outcome.checksum !== want.checksum) {
+    throw new Error(
+      `${task.contender} listed ${outcome.items} items (checksum ${outcome.checksum}); ` +
+        `the sandbox holds ${want.items} (checksum ${want.checksum})`
+    )
+  }
+  return { ...outcome, ...answered }
+}
+
+const statusText = (statuses: Readonly<Record<string, number>>) =>
+  Object.entries(statuses).map(([status, count]) => `${count}×${status}`).join(", ")
+
+// --- sections ------------------------------------------------------------------------------------
+
+const listSection = async (
+  sandbox: SandboxHandle,
+  org: OrganizationId,
+  limit: number,
+  roundCount: number
+): Promise<string> => {
+  const size = organizations[org]
+  log(`\n== listing ${fmt(size)} items, limit ${limit}, ${roundCount} rounds ==`)
+  const task = (contender: ContenderName): Task => ({ contender, sandbox: sandbox.info, organizationId: org, limit })
+  // Warm the sandbox's JIT (not recorded).
+  await measure(sandbox, task("floor"))
+  const byContender = new Map<ContenderName, Array<Measured>>(contenders.map((c) => [c, []]))
+  const ratios = new Map<ContenderName, Array<number>>(contenders.map((c) => [c, []]))
+  const cpuRatios = new Map<ContenderName, Array<number>>(contenders.map((c) => [c, []]))
+  for (let round = 0; round < roundCount; round++) {
+    const inRound = new Map<ContenderName, Measured>()
+    for (const contender of rotate(contenders, round)) {
+      const m = await measure(sandbox, task(contender))
+      inRound.set(contender, m)
+      byContender.get(contender)!.push(m)
+      log(
+        `round ${round + 1} ${contender.padEnd(17)} ${fmt(m.wallMs).padStart(7)} ms  cpu ${fmt(m.cpuMs).padStart(7)} ms  ` +
+          `rss ${fmt(m.peakRssMb)} MiB  heap ${fmt(m.peakHeapMb, 1)} MiB  ${m.requests} requests`
+      )
+    }
+    const floor = inRound.get("floor")
+    if (floor !== undefined) {
+      for (const [contender, m] of inRound) {
+        ratios.get(contender)!.push(m.wallMs / floor.wallMs)
+        cpuRatios.get(contender)!.push(m.cpuMs / floor.cpuMs)
+      }
+    }
+  }
+  const rows = contenders.map((contender) => {
+    const runs = byContender.get(contender)!
+    const walls = runs.map((r) => r.wallMs)
+    const wall = median(walls)
+    const r = ratios.get(contender)!
+    const c = cpuRatios.get(contender)!
+    const statuses = statusText(runs[0]!.statuses)
+    return `| ${contenderLabels[contender]} | ${fmt(wall)} | ${fmt(min(walls))}–${fmt(max(walls))} | ${
+      fmt(size / (wall / 1000))
+    } | ${r.length === 0 ? "–" : `**${ratio(median(r))}** (${fmt(min(r), 2)}–${fmt(max(r), 2)})`} | ${
+      fmt(median(runs.map((x) => x.cpuMs)))
+    } | ${c.length === 0 ? "–" : ratio(median(c))} | ${fmt(median(runs.map((x) => x.peakRssMb)))} | ${
+      fmt(median(runs.map((x) => x.peakHeapMb)), 1)
+    } | ${fmt(median(runs.map((x) => x.retainedHeapMb)), 1)} | ${fmt(median(runs.map((x) => x.setupMs)))} | ${
+      runs[0]!.requests
+    } (${statuses}) |`
+  })
+  return [
+    `### ${fmt(size)} items, limit ${limit} (${fmt(size / limit)} pages + the empty one), ${roundCount} rounds`,
+    "",
+    "| contender | wall ms (median) | wall ms (min–max) | items/s | × floor, wall (median, min–max) | client CPU ms | × floor, CPU | peak RSS MiB | peak heap MiB | heap after GC MiB | setup ms | requests per listing |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...rows,
+    ""
+  ].join("\n")
+}
+
+const microSection = async (): Promise<string> => {
+  log("\n== micro costs ==")
+  const rows = await new Promise<ReadonlyArray<MicroRow>>((resolve, reject) => {
+    const child = ChildProcess.fork(new URL("./micro.js", import.meta.url).pathname, quick ? ["--quick"] : [], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    })
+    child.once("message", (message: ReadonlyArray<MicroRow>) => resolve(message))
+    child.once("error", reject)
+    child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`micro exited with ${code}`)))
+  })
+  return [
+    "### The pieces alone (one 50-item page; median of 5 samples, each of at least 300 ms)",
+    "",
+    "| piece | ops/s | µs/op | note |",
+    "| --- | ---: | ---: | --- |",
+    ...rows.map((r) => `| ${r.name} | ${fmt(r.opsPerSec)} | ${fmt(r.usPerOp, 1)} | ${r.note} |`),
+    ""
+  ].join("\n")
+}
+
+const memorySection = async (sandbox: SandboxHandle): Promise<string> => {
+  const big: OrganizationId = quick ? "org-100k" : "org-1m"
+  const who: ReadonlyArray<ContenderName> = contenders.filter((c) =>
+    c === "floor" || c === "effect-node" || c === "effect-proto"
+  )
+  log(`\n== memory: ${fmt(organizations[big])} items vs 10 000 ==`)
+  const rows: Array<string> = []
+  for (const contender of who) {
+    const small: Array<Measured> = []
+    for (let i = 0; i < 3; i++) {
+      small.push(await measure(sandbox, { contender, sandbox: sandbox.info, organizationId: "org-10k", limit: 50 }))
+    }
+    const large = await measure(sandbox, { contender, sandbox: sandbox.info, organizationId: big, limit: 50 })
+    log(`${contender}: 10k heap ${fmt(median(small.map((s) => s.peakHeapMb)), 1)} MiB, big heap ${fmt(large.peakHeapMb, 1)} MiB`)
+    const smallHeap = median(small.map((s) => s.peakHeapMb))
+    const diff = large.peakHeapMb - smallHeap
+    const smallRetained = median(small.map((s) => s.retainedHeapMb))
+    const retainedDiff = large.retainedHeapMb - smallRetained
+    const signed = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n, 1)}`
+    rows.push(
+      `| ${contenderLabels[contender]} | ${fmt(smallHeap, 1)} | ${fmt(large.peakHeapMb, 1)} | ${
+        diff <= 30 ? `**${signed(diff)}**` : signed(diff)
+      } | ${fmt(smallRetained, 1)} | ${fmt(large.retainedHeapMb, 1)} | ${signed(retainedDiff)} | ${
+        fmt(median(small.map((s) => s.peakRssMb)))
+      } | ${fmt(large.peakRssMb)} | ${fmt(large.wallMs / 1000, 1)} s, ${fmt(organizations[big] / (large.wallMs / 1000))} items/s | ${large.requests} |`
+    )
+  }
+  return [
+    `### Memory: ${fmt(organizations[big])} items streamed to a sink (a fold: count + checksum) vs 10 000 items, limit 50`,
+    "",
+    "Target: peak heap within 30 MB of the 10 000-item run. Peak heap counts garbage not yet collected (V8 lets the",
+    "old generation grow before a full GC); \"after GC\" is the heap still reachable after a full GC at the end of the",
+    "listing, the client alive: what the listing keeps.",
+    "",
+    "| contender | peak heap MiB, 10 000 items (median of 3) | peak heap MiB, big run | difference | after GC MiB, 10 000 | after GC MiB, big run | difference | peak RSS MiB, 10 000 | peak RSS MiB, big run | big run | requests |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ...rows,
+    ""
+  ].join("\n")
+}
+
+const prefetchSection = async (sandbox: SandboxHandle): Promise<string> => {
+  const org: OrganizationId = "org-2k"
+  const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "effect-node" || c === "effect-proto")
+  const prefetchRounds = quick ? 3 : 5
+  log(`\n== prefetch: latency 20 ms, ${fmt(organizations[org])} items, limit 50 ==`)
+  await sandbox.setFaults("latency=20")
+  const rows: Array<string> = []
+  try {
+    for (const contender of who) {
+      const walls = new Map<number, Array<number>>([[1, []], [4, []]])
+      const ratios: Array<number> = []
+      for (let round = 0; round < prefetchRounds; round++) {
+        const inRound = new Map<number, number>()
+        for (const concurrency of round % 2 === 0 ? [1, 4] : [4, 1]) {
+          const m = await measure(sandbox, {
+            contender,
+            sandbox: sandbox.info,
+            organizationId: org,
+            limit: 50,
+            concurrency
+          })
+          inRound.set(concurrency, m.wallMs)
+          walls.get(concurrency)!.push(m.wallMs)
+          log(`${contender} n=${concurrency}: ${fmt(m.wallMs)} ms, ${m.requests} requests`)
+        }
+        ratios.push(inRound.get(1)! / inRound.get(4)!)
+      }
+      const w1 = median(walls.get(1)!)
+      const w4 = median(walls.get(4)!)
+      const r = median(ratios)
+      rows.push(
+        `| ${contenderLabels[contender]} | ${fmt(w1)} (${fmt(min(walls.get(1)!))}–${fmt(max(walls.get(1)!))}) | ${
+          fmt(organizations[org] / (w1 / 1000))
+        } | ${fmt(w4)} (${fmt(min(walls.get(4)!))}–${fmt(max(walls.get(4)!))}) | ${
+          fmt(organizations[org] / (w4 / 1000))
+        } | ${r >= 3 ? "**" : ""}${ratio(r)}${r >= 3 ? "**" : ""} (${fmt(min(ratios), 2)}–${fmt(max(ratios), 2)}) |`
+      )
+    }
+  } finally {
+    await sandbox.setFaults("")
+  }
+  return [
+    `### Ordered prefetch: sandbox latency 20 ms per request, ${fmt(organizations[org])} items, limit 50, ${prefetchRounds} rounds`,
+    "",
+    "Target: throughput with `concurrency: 4` at least 3× that with `concurrency: 1`.",
+    "",
+    "| contender | n = 1: wall ms (min–max) | n = 1: items/s | n = 4: wall ms (min–max) | n = 4: items/s | speed-up (median of per-round ratios, min–max) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...rows,
+    ""
+  ].join("\n")
+}
+
+const rateLimitSection = async (sandbox: SandboxHandle): Promise<string> => {
+  const big: OrganizationId = quick ? "org-100k" : "org-1m"
+  const limit = 200
+  const quota = 200
+  const rps = 150
+  log(`\n== rate limit: quota ${quota}/s at the sandbox, ${rps}/s in the client, ${fmt(organizations[big])} items ==`)
+  const rows: Array<string> = []
+  const run = async (contender: ContenderName, org: OrganizationId, requestsPerSecond: number | undefined) => {
+    await sandbox.setFaults(`quota=${quota}`)
+    const m = await measure(sandbox, {
+      contender,
+      sandbox: sandbox.info,
+      organizationId: org,
+      limit,
+      concurrency: 4,
+      requestsPerSecond
+    }, true)
+    const rejected = m.statuses["429"] ?? 0
+    log(`${contender} rps=${requestsPerSecond ?? "none"} ${org}: ${fmt(m.wallMs)} ms, ${m.requests} requests, ${rejected} × 429`)
+    rows.push(
+      `| ${contenderLabels[contender]} | ${requestsPerSecond === undefined ? "none (control)" : `${requestsPerSecond}/s`} | ${
+        fmt(organizations[org])
+      } | ${m.requests} | ${fmt(m.wallMs / 1000, 1)} | ${fmt(m.requests / (m.wallMs / 1000))} | ${
+        requestsPerSecond !== undefined && rejected === 0 ? "**0**" : fmt(rejected)
+      } |`
+    )
+  }
+  try {
+    for (const contender of contenders.filter((c) => c === "effect-node" || c === "effect-proto")) {
+      await run(contender, "org-100k", undefined)
+      await run(contender, big, rps)
+    }
+  } finally {
+    await sandbox.setFaults("")
+  }
+  return [
+    `### Client-side rate limit: sandbox \`quota=${quota}\` (per 1-second window), limit ${limit}, \`concurrency: 4\``,
+    "",
+    "Target: with `requestsPerSecond` below the quota, no 429 at all. The control run, without it, shows the quota bites (the library retries those 429s).",
+    "",
+    "| contender | requestsPerSecond | items | requests | wall s | requests/s | 429s counted at the sandbox |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ...rows,
+    ""
+  ].join("\n")
+}
+
+// --- main ----------------------------------------------------------------------------------------
+
+const START = "<!-- bench:results:start -->"
+const END = "<!-- bench:results:end -->"
+
+const write = (markdown: string) => {
+  const block = `${START}\n${markdown}\n${END}`
+  const existing = Fs.existsSync(out) ? Fs.readFileSync(out, "utf8") : undefined
+  if (existing !== undefined && existing.includes(START) && existing.includes(END)) {
+    const head = existing.slice(0, existing.indexOf(START))
+    const tail = existing.slice(existing.indexOf(END) + END.length)
+    Fs.writeFileSync(out, head + block + tail)
+  } else {
+    Fs.writeFileSync(out, `# Benchmark results\n\nWritten by \`pnpm bench${quick ? " --quick" : ""}\`.\n\n${block}\n`)
+  }
+}
+
+const main = async () => {
+  const t0 = performance.now()
+  const cpu = Os.cpus()
+  const parts: Array<string> = []
+  const load0 = Os.loadavg()
+  if (contenders.includes("effect-proto")) {
+    // The prototype is measured only if it decodes and behaves as core does.
+    const decoder = checkFastDecoder()
+    log(`prototype decoder = core's schema on ${decoder.items} items and ${decoder.cases} edge cases`)
+    log(`prototype: ${await Effect.runPromise(checkBehaviour)}`)
+  }
+  const sandbox = await startSandbox()
+  try {
+    if (sections.has("list")) {
+      parts.push(await listSection(sandbox, "org-10k", 50, rounds))
+      parts.push(await listSection(sandbox, "org-100k", 50, quick ? 1 : Math.min(rounds, 3)))
+    }
+    if (sections.has("micro")) parts.push(await microSection())
+    if (sections.has("memory")) parts.push(await memorySection(sandbox))
+    if (sections.has("prefetch")) parts.push(await prefetchSection(sandbox))
+    if (sections.has("ratelimit")) parts.push(await rateLimitSection(sandbox))
+  } finally {
+    await sandbox.stop()
+  }
+  const minutes = (performance.now() - t0) / 60_000
+  const header = [
+    `## Run of ${new Date().toISOString()} (${quick ? "quick" : "full"})`,
+    "",
+    `Machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, Node ${process.version}, ${Os.platform()} ${Os.release()}. ` +
+    `Whole run: ${fmt(minutes, 1)} min. Command: \`pnpm bench${args.length > 0 ? ` ${args.join(" ")}` : ""}\`. ` +
+    `Load average (1 min) at start ${fmt(load0[0] ?? 0, 2)}, at end ${fmt(Os.loadavg()[0] ?? 0, 2)}: the machine is shared.`,
+    "",
+    "Wall time is the listing alone (setup excluded) in a fresh process per listing; \"× floor\" is the median of the",
+    "per-round ratios to the floor's listing in the same round. Client CPU is the contender process's own user + system",
+    "time during the listing (the sandbox runs in another process). Peak RSS is the process's `maxRSS`; peak heap is the",
+    "largest V8 `used_heap_size` sampled every 2 ms during the listing. Every listing is checked: item count and an",
+    "order-sensitive checksum of the collection ids against the sandbox's data, and every request answered 200.",
+    ""
+  ].join("\n")
+  const markdown = [header, ...parts].join("\n")
+  process.stdout.write(`\n${markdown}\n`)
+  write(markdown)
+  log(`written to ${out}`)
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
