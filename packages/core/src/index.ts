@@ -11,6 +11,11 @@ export * as Crypto from "./Crypto.js"
 /**
  * @since 0.1.0
  */
+export * as Exchange from "./Exchange.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as FaceCollection from "./offlineface/FaceCollection.js"
 
 /**

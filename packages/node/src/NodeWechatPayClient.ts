@@ -30,6 +30,7 @@ import type { HttpClient } from "@effect/platform"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer } from "effect"
 import * as Internal from "./internal/config.js"
+import * as NodeExchange from "./NodeExchange.js"
 import * as NodeResponseVerifier from "./NodeResponseVerifier.js"
 import * as NodeSigner from "./NodeSigner.js"
 
@@ -89,7 +90,8 @@ export const layerWithoutHttpClient = (
   )
 
 /**
- * The client with the Node signer, verifier and HTTP client; needs `Credentials`.
+ * The client with the Node signer, verifier and transport (undici keep-alive,
+ * as core's `Exchange` and as an `HttpClient`); needs `Credentials`.
  *
  * @example
  * ```ts
@@ -115,7 +117,7 @@ export const layerWithoutHttpClient = (
 export const layer = (
   options: WechatPayClient.Options = {}
 ): Layer.Layer<WechatPayClient.WechatPayClient, WechatPayError.WechatPayConfigError, Credentials.Credentials> =>
-  layerWithoutHttpClient(options).pipe(Layer.provide(layerHttpClient))
+  layerWithoutHttpClient(options).pipe(Layer.provide(Layer.merge(layerHttpClient, NodeExchange.layer)))
 
 /**
  * Options of `layerConfig`: everything but the base URL, which comes from

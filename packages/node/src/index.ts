@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as NodeExchange from "./NodeExchange.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as NodeKeys from "./NodeKeys.js"
 
 /**

@@ -6,7 +6,8 @@ import { Credentials, FaceCollection, FaceCollections, RetryPolicy } from "@effe
 import { NodeWechatPayClient } from "@effect-wechatpay/node"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import { Chunk, Deferred, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import * as Http from "node:http"
 
 const keys = await Effect.runPromise(Sandbox.generateKeys)
 const ORG = "school-1k"
@@ -84,5 +85,68 @@ describe("NodeWechatPayClient over loopback HTTP", () => {
       )
       expect(error._tag).toBe("WechatPayVerificationError")
       if (error._tag === "WechatPayVerificationError") expect(error.check).toBe("BadSignature")
+    }))
+})
+
+describe("the Node exchange (core's Exchange over undici)", () => {
+  it.scopedLive("a server that does not answer in time is a Timeout, and the request is aborted", () =>
+    Effect.gen(function*() {
+      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey", faults: { latency: 5_000 } })
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
+          Effect.provide(clientFor(server)),
+          Effect.provideService(
+            RetryPolicy.RetryPolicy,
+            RetryPolicy.fromSchedule(Schedule.recurs(1), { timeout: "150 millis" })
+          )
+        )
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Timeout", attempts: 2 })
+      expect(Date.now() - started).toBeLessThan(4_000)
+    }))
+
+  it.scopedLive("a refused connection is a Connection transport error naming the cause", () =>
+    Effect.gen(function*() {
+      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const layer = clientFor({ ...server, url: "http://127.0.0.1:1" })
+      const error = yield* Effect.flip(
+        FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
+          Effect.provide(layer),
+          Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.none)
+        )
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Connection", attempts: 1 })
+      expect(error.message).toContain("ECONNREFUSED")
+    }))
+
+  it.scopedLive("interrupting a listing aborts the request in flight (the server sees the connection close)", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      // A server that never answers and records when a request's connection closes.
+      const closed = yield* Deferred.make<number>()
+      const silent = yield* Effect.acquireRelease(
+        Effect.async<Http.Server>((resume) => {
+          const server = Http.createServer((request) => {
+            request.on("close", () => Effect.runSync(Deferred.succeed(closed, Date.now())))
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) =>
+          Effect.async<void>((resume) => {
+            server.closeAllConnections()
+            server.close(() => resume(Effect.void))
+          })
+      )
+      const address = silent.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const interruptedAt = yield* FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
+        Effect.provide(clientFor({ ...sandbox, url: `http://127.0.0.1:${port}` })),
+        Effect.timeout("100 millis"),
+        Effect.exit,
+        Effect.map(() => Date.now())
+      )
+      const closedAt = yield* Deferred.await(closed).pipe(Effect.timeout("2 seconds"))
+      expect(closedAt - interruptedAt).toBeLessThan(1_000)
     }))
 })

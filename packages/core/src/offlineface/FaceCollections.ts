@@ -235,10 +235,7 @@ export const allCollections = (
     // The query of every later offset is valid once the first one is.
     const start = (offset: number): Effect.Effect<InFlight> =>
       Effect.map(
-        Effect.forkIn(
-          fetchPage(client, [["organization_id", organizationId], ["offset", String(offset)], ["limit", String(limit)]]),
-          scope
-        ),
+        Effect.forkIn(fetchPage(client, query(offset)), scope),
         (fiber) => ({ offset, fiber })
       )
     const fill = (window: ReadonlyArray<InFlight>, next: number, stride: number) =>
@@ -248,6 +245,32 @@ export const allCollections = (
         return filled
       })
     const discard = (window: ReadonlyArray<InFlight>) => Effect.forEach(window, (f) => Fiber.interruptFork(f.fiber))
+
+    const query = (offset: number) =>
+      [["organization_id", organizationId], ["offset", String(offset)], ["limit", String(limit)]] as const
+    const withDistinct = (stream: Stream.Stream<FaceCollection, WechatPayRequestError>) => {
+      if (options.distinct !== true) return stream
+      const seen = new Set<string>()
+      return Stream.filter(stream, (item) => {
+        if (seen.has(item.collectionId)) return false
+        seen.add(item.collectionId)
+        return true
+      })
+    }
+
+    if (concurrency === 1) {
+      // One page at a time, in the stream's own fiber: the same requests as the
+      // window below with n = 1, without a fiber, a finalizer and a join per page.
+      return withDistinct(Stream.unfoldChunkEffect<number | undefined, FaceCollection, WechatPayRequestError, never>(
+        0,
+        (offset) =>
+          offset === undefined ? Effect.succeed(Option.none()) : Effect.map(fetchPage(client, query(offset)), (items) => {
+            const n = items.length
+            if (n === 0) return Option.none()
+            return Option.some([Chunk.unsafeFromArray(items), endOnShortPage && n < limit ? undefined : offset + n] as const)
+          })
+      ))
+    }
 
     const pages = Stream.unfoldChunkEffect<PagingState, FaceCollection, WechatPayRequestError, never>(
       { window: [], stride: limit, done: false },
@@ -277,11 +300,5 @@ export const allCollections = (
           return Option.some([chunk, { window: yield* fill(kept, next, stride), stride, done: false }] as const)
         })
     )
-    if (options.distinct !== true) return pages
-    const seen = new Set<string>()
-    return Stream.filter(pages, (item) => {
-      if (seen.has(item.collectionId)) return false
-      seen.add(item.collectionId)
-      return true
-    })
+    return withDistinct(pages)
   }))
