@@ -18,9 +18,6 @@ export interface RateLimiter {
 }
 
 /** @internal */
-export const unlimited: RateLimiter = { take: Effect.void }
-
-/** @internal */
 export const make = (requestsPerSecond: number): Effect.Effect<RateLimiter> =>
   Effect.map(Ref.make(0), (nextFree) => {
     const interval = 1000 / requestsPerSecond
