@@ -336,7 +336,7 @@ export const invocation = (): string => {
 const sandbox = Command.make("sandbox", {
   port: Options.integer("port").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("Port on 127.0.0.1 (default 0: any free port; the URL is printed)."),
+    Options.withDescription("Port on 127.0.0.1 (default 0, meaning a free port chosen by the system; the URL is printed)."),
     Options.withDefault(0)
   ),
   items: Options.integer("items").pipe(
