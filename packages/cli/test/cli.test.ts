@@ -86,17 +86,18 @@ const serve = (organizations: Record<string, number>, faults?: Sandbox.Options["
   SandboxServer.serve({ ...keys, organizations, ...(faults === undefined ? {} : { faults }) })
 
 describe("face-collections list", () => {
-  it.scopedLive("streams 10 000 items as NDJSON, byte for byte what the server holds, in order", () =>
+  it.scopedLive("streams 10 000 items in 200 pages as NDJSON, byte for byte what the server holds, in order", () =>
     Effect.gen(function*() {
       const server = yield* serve({ [ORG]: 10_000 })
-      const run = yield* cli(["face-collections", "list", "--organization-id", ORG], clientEnv(server.url))
+      const run = yield* cli(["face-collections", "list", "--organization-id", ORG, "--limit", "50"], clientEnv(server.url))
       expect(run.stderr).toBe("") // not a terminal: no progress line
       expect(run.code).toBe(0)
       const expected = server.sandbox.expectedItems(ORG)
       expect(expected).toHaveLength(10_000)
       expect(run.stdout.split("\n")).toHaveLength(10_001)
       expect(run.stdout === ndjson(expected)).toBe(true)
-      expect(yield* server.sandbox.requestCount).toBe(10_000 / 20 + 1)
+      // 200 full pages, then the empty one that ends the listing
+      expect(yield* server.sandbox.requestCount).toBe(10_000 / 50 + 1)
     }))
 
   it.scopedLive("csv: a header of wire names, one RFC 4180 row per item", () =>
