@@ -234,8 +234,11 @@ export const decodePageFast = (input: unknown): typeof PageSchema.Type | undefin
       if (time === undefined) return undefined
       props.confirmTime = time
     }
-    // Validated above, field by field, exactly as the class's schema would.
-    items[i] = new FaceCollection(props, true)
+    // Validated above, field by field, exactly as the class's schema would; the
+    // instance is built as the class's own constructor builds it (its prototype,
+    // the fields assigned), without the per-instance defaults merge it does for
+    // fields that have defaults (these have none).
+    items[i] = Object.assign(Object.create(FaceCollection.prototype) as FaceCollection, props)
   }
   return { face_collections: items }
 }
