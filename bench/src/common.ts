@@ -23,7 +23,6 @@ export const contenderNames = [
   "floor",
   "effect-node",
   "effect-webcrypto",
-  "effect-proto",
   "axios-plugin",
   "node-v3"
 ] as const
@@ -34,7 +33,6 @@ export const contenderLabels: Record<ContenderName, string> = {
   floor: "floor: fetch + node:crypto",
   "effect-node": "effect-wechatpay, node layer",
   "effect-webcrypto": "effect-wechatpay, WebCrypto signer/verifier",
-  "effect-proto": "effect-wechatpay, prototype of the recommended core changes (bench/src/proto)",
   "axios-plugin": "wechatpay-axios-plugin 0.9",
   "node-v3": "wechatpay-node-v3 2.2"
 }

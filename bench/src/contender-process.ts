@@ -20,8 +20,6 @@ const prepare = async (task: Task): Promise<Listing> => {
       return (await import("./contenders/effect.js")).prepareNode(task)
     case "effect-webcrypto":
       return (await import("./contenders/effect.js")).prepareWebCrypto(task)
-    case "effect-proto":
-      return (await import("./proto/contender.js")).prepare(task)
     case "axios-plugin":
       return (await import("./contenders/axios.js")).prepare(task)
     case "node-v3":

@@ -6,7 +6,9 @@
  *
  *   node bench/dist/profile.js [contender=effect-node] [organization=org-10k] [limit=50]
  *
- * The `.cpuprofile` is kept in bench/profiles/ (open it in Chrome DevTools).
+ * The `.cpuprofile` is kept in bench/profiles/ (open it in Chrome DevTools),
+ * with the listing's marks next to it; `node bench/dist/profile.js --summarise
+ * FILE.cpuprofile MARKS.json TITLE` prints the tables again from those two.
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -76,6 +78,8 @@ export const categoryOf = (functionName: string, module: string): Category => {
   if (functionName === "(idle)") return "waiting for the sandbox (idle)"
   if (functionName === "(garbage collector)") return "garbage collection"
   if (functionName === "parse" && module === "(V8 / native)") return "JSON.parse"
+  // `Effect.try({ try: () => JSON.parse(answer.body) })` in core's execute: V8 charges the parse to the arrow.
+  if (functionName === "try" && module === "@effect-wechatpay/core WechatPayClient.js") return "JSON.parse"
   if (/^(signOneShot|Sign|sign)$/.test(functionName) || module === "node: internal/crypto/webcrypto" || module === "node: internal/crypto/rsa") {
     return "RSA sign (node:crypto / WebCrypto)"
   }
@@ -83,12 +87,12 @@ export const categoryOf = (functionName: string, module: string): Category => {
   if (/^effect (Schema|ParseResult|SchemaAST|DateTime|internal\/dateTime|internal\/schema)/.test(module) || /FaceCollection\.js$/.test(module)) {
     return "decode: Schema, DateTime, FaceCollection model"
   }
-  if (module.startsWith("undici ") || /^node: (net|http|_http|internal\/deps\/undici|internal\/streams|internal\/stream_base_commons|internal\/webstreams|internal\/abort_controller|internal\/event_target|events|stream|internal\/http)/.test(module) || functionName === "writeLatin1String" || functionName === "writeUtf8String" || functionName === "writev") {
+  if (module.startsWith("undici ") || module.startsWith("wasm://") || /^node: (net|http|_http|internal\/deps\/undici|internal\/streams|internal\/stream_base_commons|internal\/webstreams|internal\/abort_controller|internal\/event_target|events|stream|internal\/http)/.test(module) || functionName === "writeLatin1String" || functionName === "writeUtf8String" || functionName === "writev") {
     return "HTTP: undici / fetch, sockets, Node streams"
   }
   if (module.startsWith("@effect/platform")) return "HTTP: @effect/platform client"
   if (module.startsWith("effect ")) return "Effect runtime: fibers, scheduler, FiberRefs, streams, spans"
-  if (module.startsWith("@effect-wechatpay/") || module.startsWith("bench proto/") || module.startsWith("bench contenders/")) {
+  if (module.startsWith("@effect-wechatpay/") || module.startsWith("bench contenders/")) {
     return "this library's own code"
   }
   if (/^node: (internal\/timers|timers|internal\/process\/task_queues|internal\/process\/promises|internal\/async_hooks|internal\/priority_queue)/.test(module) || functionName === "runMicrotasks") {
@@ -205,7 +209,7 @@ const main = async () => {
     const task: Task = { contender, sandbox: sandbox.info, organizationId: org, limit }
     // Warm the sandbox first, as the benchmark does.
     const taskFile = Path.join(dir, "task.json")
-    const marksFile = Path.join(dir, "marks.json")
+    const marksFile = Path.join(dir, `marks-${contender}-${org}-${limit}.json`)
     Fs.writeFileSync(taskFile, JSON.stringify({ ...task, contender: "floor" }))
     ChildProcess.execFileSync(process.execPath, [new URL("./contender-process.js", import.meta.url).pathname, taskFile])
     Fs.writeFileSync(taskFile, JSON.stringify(task))

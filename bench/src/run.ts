@@ -8,7 +8,7 @@
  * and the requests the sandbox answered).
  *
  * Flags:
- *   --quick               fewer rounds, smaller extra runs (about 2 minutes)
+ *   --quick               fewer rounds, smaller extra runs (about 1.5 minutes)
  *   --rounds N            rounds of the main comparison (default 5, quick 3)
  *   --only a,b            sections: list, micro, memory, prefetch, ratelimit
  *   --contenders a,b      contenders of the main comparison (default all)
@@ -29,9 +29,6 @@ import {
 } from "./common.js"
 import { expected, max, median, min, runContender, type SandboxHandle, startSandbox } from "./harness.js"
 import type { MicroRow } from "./micro.js"
-import { checkBehaviour } from "./proto/behaviour.js"
-import { checkFastDecoder } from "./proto/check.js"
-import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 
 // --- flags ---------------------------------------------------------------------------------------
@@ -166,12 +163,28 @@ const listSection = async (
       runs[0]!.requests
     } (${statuses}) |`
   })
+  // Head to head, round by round: the library (node layer) against each peer SDK.
+  const library = byContender.get("effect-node")
+  const peers = contenders.filter((c) => c === "axios-plugin" || c === "node-v3")
+  const headToHead = library === undefined || peers.length === 0 ? [] : [
+    "",
+    `Rounds in which the node layer's listing was faster than the peer SDK's: ${
+      peers.map((peer) => {
+        const theirs = byContender.get(peer)!
+        const wins = library.filter((m, i) => m.wallMs < theirs[i]!.wallMs).length
+        return `${contenderLabels[peer]}, ${wins} of ${library.length}`
+      }).join("; ")
+    }.`
+  ]
   return [
-    `### ${fmt(size)} items, limit ${limit} (${fmt(size / limit)} pages + the empty one), ${roundCount} rounds`,
+    `### ${fmt(size)} items, limit ${limit} (${fmt(size / limit)} pages + the empty one), ${roundCount} round${
+      roundCount === 1 ? "" : "s"
+    }`,
     "",
     "| contender | wall ms (median) | wall ms (min–max) | items/s | × floor, wall (median, min–max) | client CPU ms | × floor, CPU | peak RSS MiB | peak heap MiB | heap after GC MiB | setup ms | requests per listing |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...rows,
+    ...headToHead,
     ""
   ].join("\n")
 }
@@ -187,7 +200,7 @@ const microSection = async (): Promise<string> => {
     child.once("exit", (code) => code === 0 ? undefined : reject(new Error(`micro exited with ${code}`)))
   })
   return [
-    "### The pieces alone (one 50-item page; median of 5 samples, each of at least 300 ms)",
+    `### The pieces alone (one 50-item page; median of 5 samples, each of at least ${quick ? 150 : 300} ms)`,
     "",
     "| piece | ops/s | µs/op | note |",
     "| --- | ---: | ---: | --- |",
@@ -198,9 +211,7 @@ const microSection = async (): Promise<string> => {
 
 const memorySection = async (sandbox: SandboxHandle): Promise<string> => {
   const big: OrganizationId = quick ? "org-100k" : "org-1m"
-  const who: ReadonlyArray<ContenderName> = contenders.filter((c) =>
-    c === "floor" || c === "effect-node" || c === "effect-proto"
-  )
+  const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "floor" || c === "effect-node")
   log(`\n== memory: ${fmt(organizations[big])} items vs 10 000 ==`)
   const rows: Array<string> = []
   for (const contender of who) {
@@ -239,7 +250,7 @@ const memorySection = async (sandbox: SandboxHandle): Promise<string> => {
 
 const prefetchSection = async (sandbox: SandboxHandle): Promise<string> => {
   const org: OrganizationId = "org-2k"
-  const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "effect-node" || c === "effect-proto")
+  const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "effect-node")
   const prefetchRounds = quick ? 3 : 5
   log(`\n== prefetch: latency 20 ms, ${fmt(organizations[org])} items, limit 50 ==`)
   await sandbox.setFaults("latency=20")
@@ -318,7 +329,7 @@ const rateLimitSection = async (sandbox: SandboxHandle): Promise<string> => {
     )
   }
   try {
-    for (const contender of contenders.filter((c) => c === "effect-node" || c === "effect-proto")) {
+    for (const contender of contenders.filter((c) => c === "effect-node")) {
       await run(contender, "org-100k", undefined)
       await run(contender, big, rps)
     }
@@ -359,12 +370,6 @@ const main = async () => {
   const cpu = Os.cpus()
   const parts: Array<string> = []
   const load0 = Os.loadavg()
-  if (contenders.includes("effect-proto")) {
-    // The prototype is measured only if it decodes and behaves as core does.
-    const decoder = checkFastDecoder()
-    log(`prototype decoder = core's schema on ${decoder.items} items and ${decoder.cases} edge cases`)
-    log(`prototype: ${await Effect.runPromise(checkBehaviour)}`)
-  }
   const sandbox = await startSandbox()
   try {
     if (sections.has("list")) {

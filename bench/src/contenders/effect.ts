@@ -1,12 +1,12 @@
 /**
  * This library, as its README shows: `FaceCollections.allCollections` over
- * `NodeWechatPayClient.layer` (node:crypto signer and verifier, undici
- * keep-alive transport), or over core's `WechatPayClient.layerWebCrypto` with
- * the same transport. The stream is folded into the count and checksum (a sink
+ * `NodeWechatPayClient.layer` (node:crypto signer and verifier, core's
+ * `Exchange` over an undici keep-alive agent), or over core's
+ * `WechatPayClient.layerWebCrypto` with the same transport. The stream is folded into the count and checksum (a sink
  * holding no item).
  */
 import { Credentials, FaceCollections, WechatPayClient } from "@effect-wechatpay/core"
-import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import { NodeExchange, NodeWechatPayClient } from "@effect-wechatpay/node"
 import { Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import { checksumStep, FNV_OFFSET, type Task } from "../common.js"
 import type { Listing } from "./types.js"
@@ -50,10 +50,11 @@ const run = async (
 export const prepareNode = (task: Task): Promise<Listing> =>
   run(task, NodeWechatPayClient.layer(clientOptions(task)).pipe(Layer.provide(credentials(task))))
 
+// The node layer's transport (its Exchange over undici, and the HttpClient), so only the crypto differs.
 export const prepareWebCrypto = (task: Task): Promise<Listing> =>
   run(
     task,
     WechatPayClient.layerWebCrypto(clientOptions(task)).pipe(
-      Layer.provide(Layer.merge(credentials(task), NodeWechatPayClient.layerHttpClient))
+      Layer.provide(Layer.mergeAll(credentials(task), NodeWechatPayClient.layerHttpClient, NodeExchange.layer))
     )
   )
