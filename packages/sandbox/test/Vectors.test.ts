@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { Sandbox } from "@effect-wechatpay/sandbox"
 import { asResponse, verifies } from "./helpers.js"
 
-// Copies of /work/shared/spec/vectors/{signing-vectors.json,*.pem} (TEST-ONLY keys): request signatures computed by an
+// Copies of the project spec's known-answer vectors (signing-vectors.json, *.pem) (TEST-ONLY keys): request signatures computed by an
 // independent generator and cross-checked against wechatpay-axios-plugin.
 interface Vectors {
   readonly keys: {
