@@ -156,3 +156,20 @@ export const wireItems = (page: unknown): ReadonlyArray<WireItem> => {
 }
 
 export const LIST_PATH = "/v3/offlineface/face-collections"
+
+/**
+ * The offset loop every hand-written contender runs: fetch a page at the
+ * current offset, fold its ids into the checksum, advance by the items
+ * received, stop on the first empty page.
+ */
+export const offsetLoop = (page: (offset: number) => Promise<ReadonlyArray<WireItem>>) => async () => {
+  let offset = 0
+  let checksum = FNV_OFFSET
+  for (;;) {
+    const items = await page(offset)
+    if (items.length === 0) break
+    for (const item of items) checksum = checksumStep(checksum, item.collection_id)
+    offset += items.length
+  }
+  return { items: offset, checksum }
+}

@@ -13,7 +13,7 @@
  * possibly undefined).
  */
 import { Wechatpay } from "wechatpay-axios-plugin"
-import { checksumStep, FNV_OFFSET, type Task, wireItems } from "../common.js"
+import { offsetLoop, type Task, wireItems } from "../common.js"
 import type { Listing } from "./types.js"
 
 export const prepare = async (task: Task): Promise<Listing> => {
@@ -26,18 +26,10 @@ export const prepare = async (task: Task): Promise<Listing> => {
     baseURL: `${sandbox.url}/`
   })
   const resource = wxpay.chain("v3/offlineface/face-collections")
-  return async () => {
-    let offset = 0
-    let checksum = FNV_OFFSET
-    for (;;) {
-      const response = await resource.get<unknown>({
-        params: { organization_id: task.organizationId, offset, limit: task.limit }
-      })
-      const items = wireItems(response.data)
-      if (items.length === 0) break
-      for (const item of items) checksum = checksumStep(checksum, item.collection_id)
-      offset += items.length
-    }
-    return { items: offset, checksum }
-  }
+  return offsetLoop(async (offset) => {
+    const response = await resource.get<unknown>({
+      params: { organization_id: task.organizationId, offset, limit: task.limit }
+    })
+    return wireItems(response.data)
+  })
 }

@@ -6,7 +6,7 @@
  * library's rule, so both send the same requests).
  */
 import * as Crypto from "node:crypto"
-import { checksumStep, FNV_OFFSET, LIST_PATH, type Task, wireItems } from "../common.js"
+import { offsetLoop, LIST_PATH, type Task, wireItems } from "../common.js"
 import type { Listing } from "./types.js"
 
 const NONCE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -55,15 +55,5 @@ export const prepare = async (task: Task): Promise<Listing> => {
     return wireItems(JSON.parse(body))
   }
 
-  return async () => {
-    let offset = 0
-    let checksum = FNV_OFFSET
-    for (;;) {
-      const items = await page(offset)
-      if (items.length === 0) break
-      for (const item of items) checksum = checksumStep(checksum, item.collection_id)
-      offset += items.length
-    }
-    return { items: offset, checksum }
-  }
+  return offsetLoop(page)
 }

@@ -26,7 +26,7 @@ import * as Crypto from "node:crypto"
 import request from "superagent"
 import WxPay from "wechatpay-node-v3"
 import type { IPayRequest } from "wechatpay-node-v3/dist/lib/pay-request.interface.js"
-import { checksumStep, FNV_OFFSET, LIST_PATH, type SandboxInfo, type Task, wireItems } from "../common.js"
+import { offsetLoop, LIST_PATH, type SandboxInfo, type Task, wireItems } from "../common.js"
 import type { Listing } from "./types.js"
 
 /** A 32-byte APIv3 key of the bench's own (WeChat Pay's certificate download is encrypted with it). */
@@ -119,15 +119,5 @@ export const prepare = async (task: Task): Promise<Listing> => {
     return wireItems(body)
   }
 
-  return async () => {
-    let offset = 0
-    let checksum = FNV_OFFSET
-    for (;;) {
-      const items = await page(offset)
-      if (items.length === 0) break
-      for (const item of items) checksum = checksumStep(checksum, item.collection_id)
-      offset += items.length
-    }
-    return { items: offset, checksum }
-  }
+  return offsetLoop(page)
 }
