@@ -374,10 +374,9 @@ export const make = (
         // A received response: verified, then returned (2xx) or a typed API error.
         const answerOf = (response: Received, attemptNo: number): Effect.Effect<Received, WechatPayRequestError> => {
           const requestId = response.headers["request-id"]
-          const annotated = Effect.annotateCurrentSpan({
-            "http.response.status_code": response.status,
-            ...(requestId === undefined ? {} : { "wechatpay.request_id": requestId })
-          })
+          const attributes: Record<string, unknown> = { "http.response.status_code": response.status }
+          if (requestId !== undefined) attributes["wechatpay.request_id"] = requestId
+          const annotated = Effect.annotateCurrentSpan(attributes)
           if (response.status >= 200 && response.status < 300) {
             return Effect.zipRight(annotated, Effect.as(verifier.verify(response), response))
           }
@@ -459,7 +458,8 @@ export const make = (
 
         const decode = decoderOf(schema)
         return Effect.flatMap(answered, (answer): Effect.Effect<A, WechatPayDecodeError> => {
-          const where = { ...context, status: answer.status, requestId: answer.headers["request-id"] }
+          const requestId = answer.headers["request-id"]
+          const where = { method: request.method, path: request.path, status: answer.status, requestId }
           let json: unknown
           try {
             json = JSON.parse(release(answer))

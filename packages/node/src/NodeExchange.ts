@@ -19,21 +19,6 @@
 import { Exchange } from "@effect-wechatpay/core"
 import Undici from "@effect/platform-node/Undici"
 import { Effect, Layer } from "effect"
-import { EventEmitter } from "node:events"
-
-/**
- * An abort signal undici accepts (`aborted` + an `abort` event): cheaper per
- * request than an `AbortController`, whose `EventTarget` listener bookkeeping
- * showed in the profile.
- */
-class Abort extends EventEmitter {
-  aborted = false
-  abort(): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.emit("abort")
-  }
-}
 
 const joinHeaders = (headers: Record<string, string | Array<string> | undefined>) => {
   const out: Record<string, string | undefined> = {}
@@ -50,6 +35,93 @@ const describe = (error: unknown): string => {
   return ["Transport", code, inner?.message].filter((part) => part !== undefined && part !== "").join(": ")
 }
 
+class Aborted extends Error {
+  readonly code = "ABORTED"
+  constructor() {
+    super("the request was aborted")
+  }
+}
+
+const NO_HEADERS: Readonly<Record<string, string | undefined>> = {}
+
+/**
+ * One exchange as an undici dispatch handler: the body's chunks are collected
+ * and decoded once at the end. `agent.request` would wrap each response in a
+ * Node `Readable` and an `AsyncResource`, and need an abort signal per request;
+ * the profile showed those. What it held is dropped once the promise settles,
+ * so a handler kept alive a little longer (by the abort function) keeps no page.
+ */
+class Collector implements Undici.Dispatcher.DispatchHandler {
+  readonly response: Promise<Exchange.Response>
+  private resolve: (response: Exchange.Response) => void = () => {}
+  private reject: (failure: Exchange.ExchangeFailure) => void = () => {}
+  private controller: Undici.Dispatcher.DispatchController | undefined = undefined
+  private aborted = false
+  private settled = false
+  private status = 0
+  private headers: Readonly<Record<string, string | undefined>> = NO_HEADERS
+  private chunks: Array<Buffer> = []
+
+  constructor() {
+    this.response = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  onRequestStart(controller: Undici.Dispatcher.DispatchController): void {
+    this.controller = controller
+    if (this.aborted) controller.abort(new Aborted())
+  }
+
+  onResponseStart(
+    _controller: Undici.Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | Array<string> | undefined>
+  ): void {
+    this.status = statusCode
+    this.headers = joinHeaders(headers)
+  }
+
+  onResponseData(_controller: Undici.Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return
+    const chunks = this.chunks
+    const body = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")
+    this.finish()
+    this.resolve({ status: this.status, headers: this.headers, body })
+    this.headers = NO_HEADERS
+  }
+
+  onResponseError(_controller: Undici.Dispatcher.DispatchController, error: Error): void {
+    this.fail(error)
+  }
+
+  /** Aborts the request where it is: queued, sending or receiving. Settles at once. */
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.controller?.abort(new Aborted())
+    this.fail(new Aborted())
+  }
+
+  /** Settles with an `ExchangeFailure` describing `error`, unless already settled. */
+  fail(error: unknown): void {
+    if (this.settled) return
+    this.finish()
+    this.reject(new Exchange.ExchangeFailure(describe(error)))
+  }
+
+  private finish(): void {
+    this.settled = true
+    this.chunks = []
+    this.controller = undefined
+  }
+}
+
 /**
  * @since 0.1.0
  * @category Constructors
@@ -57,24 +129,20 @@ const describe = (error: unknown): string => {
 export const make = (agent: Undici.Dispatcher): Exchange.Service =>
   Exchange.Exchange.of({
     exchange: (request) => {
-      const signal = new Abort()
-      const response = agent.request({
-        origin: request.origin,
-        path: request.path,
-        method: request.method as Undici.Dispatcher.HttpMethod,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal
-      }).then(
-        async (answer) => ({
-          status: answer.statusCode,
-          headers: joinHeaders(answer.headers),
-          body: await answer.body.text()
-        })
-      ).catch((error: unknown) => {
-        throw new Exchange.ExchangeFailure(describe(error))
-      })
-      return { response, abort: () => signal.abort() }
+      const collector = new Collector()
+      try {
+        agent.dispatch({
+          origin: request.origin,
+          path: request.path,
+          method: request.method as Undici.Dispatcher.HttpMethod,
+          headers: request.headers,
+          body: request.body ?? null
+        }, collector)
+      } catch (error) {
+        // Invalid arguments throw synchronously; the exchange fails like any other.
+        collector.fail(error)
+      }
+      return { response: collector.response, abort: () => collector.abort() }
     }
   })
 
