@@ -43,18 +43,19 @@ class Aborted extends Error {
 }
 
 const NO_HEADERS: Readonly<Record<string, string | undefined>> = {}
+const noop = () => {}
 
 /**
  * One exchange as an undici dispatch handler: the body's chunks are collected
  * and decoded once at the end. `agent.request` would wrap each response in a
  * Node `Readable` and an `AsyncResource`, and need an abort signal per request;
- * the profile showed those. What it held is dropped once the promise settles,
- * so a handler kept alive a little longer (by the abort function) keeps no page.
+ * the profile showed those. Once settled it drops everything that leads to the
+ * response (the promise included): a handler kept alive a little longer (by the
+ * abort function, or in V8's old generation) keeps no page.
  */
 class Collector implements Undici.Dispatcher.DispatchHandler {
-  readonly response: Promise<Exchange.Response>
-  private resolve: (response: Exchange.Response) => void = () => {}
-  private reject: (failure: Exchange.ExchangeFailure) => void = () => {}
+  private resolve: (response: Exchange.Response) => void = noop
+  private reject: (failure: Exchange.ExchangeFailure) => void = noop
   private controller: Undici.Dispatcher.DispatchController | undefined = undefined
   private aborted = false
   private settled = false
@@ -62,8 +63,9 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
   private headers: Readonly<Record<string, string | undefined>> = NO_HEADERS
   private chunks: Array<Buffer> = []
 
-  constructor() {
-    this.response = new Promise((resolve, reject) => {
+  /** The response, settled by this handler. Not kept on it: see `finish`. */
+  start(): Promise<Exchange.Response> {
+    return new Promise((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
     })
@@ -91,9 +93,10 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
     if (this.settled) return
     const chunks = this.chunks
     const body = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")
+    const resolve = this.resolve
+    const response = { status: this.status, headers: this.headers, body }
     this.finish()
-    this.resolve({ status: this.status, headers: this.headers, body })
-    this.headers = NO_HEADERS
+    resolve(response)
   }
 
   onResponseError(_controller: Undici.Dispatcher.DispatchController, error: Error): void {
@@ -111,14 +114,20 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
   /** Settles with an `ExchangeFailure` describing `error`, unless already settled. */
   fail(error: unknown): void {
     if (this.settled) return
+    const reject = this.reject
     this.finish()
-    this.reject(new Exchange.ExchangeFailure(describe(error)))
+    reject(new Exchange.ExchangeFailure(describe(error)))
   }
 
+  // Drops everything that leads to the response, the resolving functions too
+  // (they hold the promise, which holds the response).
   private finish(): void {
     this.settled = true
     this.chunks = []
+    this.headers = NO_HEADERS
     this.controller = undefined
+    this.resolve = noop
+    this.reject = noop
   }
 }
 
@@ -130,6 +139,7 @@ export const make = (agent: Undici.Dispatcher): Exchange.Service =>
   Exchange.Exchange.of({
     exchange: (request) => {
       const collector = new Collector()
+      const response = collector.start()
       try {
         agent.dispatch({
           origin: request.origin,
@@ -142,7 +152,7 @@ export const make = (agent: Undici.Dispatcher): Exchange.Service =>
         // Invalid arguments throw synchronously; the exchange fails like any other.
         collector.fail(error)
       }
-      return { response: collector.response, abort: () => collector.abort() }
+      return { response, abort: () => collector.abort() }
     }
   })
 

@@ -2,8 +2,9 @@
  * End to end over real loopback HTTP: the Node layer (node:crypto signer and
  * verifier, undici keep-alive transport) against the sandbox server.
  */
-import { Credentials, FaceCollection, FaceCollections, RetryPolicy } from "@effect-wechatpay/core"
-import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import { Credentials, Exchange, FaceCollection, FaceCollections, RetryPolicy } from "@effect-wechatpay/core"
+import { NodeExchange, NodeWechatPayClient } from "@effect-wechatpay/node"
+import Undici from "@effect/platform-node/Undici"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Layer, Redacted, Schedule, Stream } from "effect"
@@ -148,5 +149,86 @@ describe("the Node exchange (core's Exchange over undici)", () => {
       )
       const closedAt = yield* Deferred.await(closed).pipe(Effect.timeout("2 seconds"))
       expect(closedAt - interruptedAt).toBeLessThan(1_000)
+    }))
+})
+
+describe("NodeExchange.make (the dispatch handler itself)", () => {
+  // A plain node:http server whose handler the test chooses.
+  const serveWith = (handler: Http.RequestListener) =>
+    Effect.acquireRelease(
+      Effect.async<{ readonly server: Http.Server; readonly origin: string }>((resume) => {
+        const server = Http.createServer(handler)
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address()
+          const port = typeof address === "object" && address !== null ? address.port : 0
+          resume(Effect.succeed({ server, origin: `http://127.0.0.1:${port}` }))
+        })
+      }),
+      ({ server }) =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+  const agent = Effect.acquireRelease(
+    Effect.sync(() => new Undici.Agent()),
+    (a) => Effect.promise(() => a.close())
+  )
+  const get = (exchange: Exchange.Service, origin: string, path = "/") =>
+    exchange.exchange({ method: "GET", origin, path, headers: { accept: "application/json" }, body: undefined })
+
+  it.scopedLive("assembles a body sent in many chunks, byte for byte, and joins repeated headers", () =>
+    Effect.gen(function*() {
+      // 300 KB of multi-byte UTF-8, written in uneven pieces that split characters.
+      const text = JSON.stringify({ items: Array.from({ length: 6_000 }, (_, i) => `刷脸-${i}-é`) })
+      const bytes = Buffer.from(text, "utf8")
+      const { origin } = yield* serveWith((_request, response) => {
+        response.writeHead(200, { "content-type": "application/json", "set-cookie": ["a=1", "b=2"] })
+        let at = 0
+        const step = () => {
+          if (at >= bytes.length) return void response.end()
+          const next = Math.min(bytes.length, at + 7_777)
+          response.write(bytes.subarray(at, next), step)
+          at = next
+        }
+        step()
+      })
+      const exchange = NodeExchange.make(yield* agent)
+      const answer = yield* Effect.promise(() => get(exchange, origin).response)
+      expect(answer.status).toBe(200)
+      expect(answer.body).toBe(text)
+      expect(answer.headers["set-cookie"]).toBe("a=1, b=2")
+      expect(answer.headers["content-type"]).toBe("application/json")
+    }))
+
+  it.scopedLive("an error status is an answer, with its body, not a failure", () =>
+    Effect.gen(function*() {
+      const { origin } = yield* serveWith((_request, response) => {
+        response.writeHead(429, { "retry-after": "3" })
+        response.end(`{"code":"FREQUENCY_LIMITED","message":"slow down"}`)
+      })
+      const exchange = NodeExchange.make(yield* agent)
+      const answer = yield* Effect.promise(() => get(exchange, origin).response)
+      expect(answer).toMatchObject({ status: 429, body: `{"code":"FREQUENCY_LIMITED","message":"slow down"}` })
+      expect(answer.headers["retry-after"]).toBe("3")
+    }))
+
+  it.scopedLive("an abort before the request is sent fails it at once and sends nothing; the agent stays usable", () =>
+    Effect.gen(function*() {
+      let received = 0
+      const { origin } = yield* serveWith((_request, response) => {
+        received++
+        response.end("ok")
+      })
+      const exchange = NodeExchange.make(yield* agent)
+      const pending = get(exchange, origin)
+      pending.abort()
+      const failure = yield* Effect.promise(() => pending.response.then(() => undefined, (error: unknown) => error))
+      expect(failure).toBeInstanceOf(Exchange.ExchangeFailure)
+      expect(failure instanceof Exchange.ExchangeFailure && failure.description).toContain("ABORTED")
+      // The same agent then serves the next request normally.
+      const next = yield* Effect.promise(() => get(exchange, origin).response)
+      expect(next).toMatchObject({ status: 200, body: "ok" })
+      expect(received).toBe(1)
     }))
 })
