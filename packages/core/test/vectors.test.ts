@@ -202,3 +202,26 @@ describe("cipher vectors", () => {
       expect(plain).toBe("张三")
     }))
 })
+
+describe("nonces", () => {
+  it("are 32 characters of [0-9A-Za-z], all distinct, every character about equally likely", () => {
+    const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    const counts = new Map<string, number>()
+    const seen = new Set<string>()
+    const n = 20_000
+    for (let i = 0; i < n; i++) {
+      const nonce = Protocol.nonce()
+      expect(nonce).toMatch(/^[0-9A-Za-z]{32}$/)
+      seen.add(nonce)
+      for (const c of nonce) counts.set(c, (counts.get(c) ?? 0) + 1)
+    }
+    expect(seen.size).toBe(n)
+    expect(counts.size).toBe(62)
+    // 640 000 characters over 62: about 10 323 each (σ ≈ 100). A biased draw (e.g. byte % 62
+    // without rejection) would put the first 8 characters near 12 400; ±6 % is > 6σ.
+    const expected = (n * 32) / alphabet.length
+    for (const c of alphabet) {
+      expect(Math.abs((counts.get(c) ?? 0) - expected) / expected).toBeLessThan(0.06)
+    }
+  })
+})
