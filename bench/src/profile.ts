@@ -78,8 +78,8 @@ export const categoryOf = (functionName: string, module: string): Category => {
   if (functionName === "(idle)") return "waiting for the sandbox (idle)"
   if (functionName === "(garbage collector)") return "garbage collection"
   if (functionName === "parse" && module === "(V8 / native)") return "JSON.parse"
-  // `Effect.try({ try: () => JSON.parse(answer.body) })` in core's execute: V8 charges the parse to the arrow.
-  if (functionName === "try" && module === "@effect-wechatpay/core WechatPayClient.js") return "JSON.parse"
+  // core's `parseJson` (WechatPayClient.ts), a try/catch around `JSON.parse`: V8 charges the parse to it.
+  if (functionName === "parseJson" && module === "@effect-wechatpay/core WechatPayClient.js") return "JSON.parse"
   if (/^(signOneShot|Sign|sign)$/.test(functionName) || module === "node: internal/crypto/webcrypto" || module === "node: internal/crypto/rsa") {
     return "RSA sign (node:crypto / WebCrypto)"
   }
