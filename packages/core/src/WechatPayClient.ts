@@ -152,7 +152,6 @@ const ErrorBody = Schema.parseJson(Schema.Struct({
 }))
 const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
 
-
 const describeCause = (error: HttpClientError.HttpClientError): string => {
   const cause = error.cause
   const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
