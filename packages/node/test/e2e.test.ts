@@ -213,6 +213,26 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
       expect(answer.headers["retry-after"]).toBe("3")
     }))
 
+  it.scopedLive("a request undici refuses (a header value with CR LF) is a failed exchange, not a throw", () =>
+    Effect.gen(function*() {
+      let received = 0
+      const { origin } = yield* serveWith((_request, response) => {
+        received++
+        response.end("ok")
+      })
+      const exchange = NodeExchange.make(yield* agent)
+      const pending = exchange.exchange({
+        method: "GET",
+        origin,
+        path: "/",
+        headers: { "x-injected": "a\r\nx-evil: 1" },
+        body: undefined
+      })
+      const failure = yield* Effect.promise(() => pending.response.then(() => undefined, (error: unknown) => error))
+      expect(failure).toBeInstanceOf(Exchange.ExchangeFailure)
+      expect(received).toBe(0)
+    }))
+
   it.scopedLive("an abort before the request is sent fails it at once and sends nothing; the agent stays usable", () =>
     Effect.gen(function*() {
       let received = 0
