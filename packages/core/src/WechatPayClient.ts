@@ -210,17 +210,6 @@ const parseJson = (text: string): unknown => {
   }
 }
 
-// One decoder per schema, not one per request.
-const decoders = new WeakMap<Schema.Schema.Any, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
-const decoderOf = <A, I>(schema: Schema.Schema<A, I, never>): (u: unknown) => Either.Either<A, ParseResult.ParseError> => {
-  let decode = decoders.get(schema)
-  if (decode === undefined) {
-    decode = Schema.decodeUnknownEither(schema)
-    decoders.set(schema, decode)
-  }
-  return decode as (u: unknown) => Either.Either<A, ParseResult.ParseError>
-}
-
 /**
  * A response as received, in the shape the verifier reads. Mutable on purpose:
  * once the body is parsed, `release` drops it and the headers, so that whatever
@@ -465,7 +454,7 @@ export const make = (
           )
         }).pipe(Effect.mapError((error) => withAttempts(error, attempts)))
 
-        const decode = decoderOf(schema)
+        const decode = Schema.decodeUnknownEither(schema)
         return Effect.flatMap(answered, (answer): Effect.Effect<A, WechatPayDecodeError> => {
           const requestId = answer.headers["request-id"]
           const where = { method: request.method, path: request.path, status: answer.status, requestId }
