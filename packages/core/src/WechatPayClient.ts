@@ -308,7 +308,8 @@ export const make = (
           return http.execute(httpRequest).pipe(
             Effect.flatMap((response) =>
               Effect.map(response.text, (text): Received => ({
-                ...context,
+                method: request.method,
+                path: request.path,
                 status: response.status,
                 // `response.headers` builds a new object on every access: once is enough.
                 headers: response.headers,
