@@ -45,7 +45,8 @@ export interface Request {
 
 /**
  * An exchange under way: its response, and how to abort it (called when the
- * attempt's deadline passes or its fiber is interrupted). Aborting is the
+ * attempt's deadline passes or its fiber is interrupted; within a listing, when
+ * the listing's scope closes). Aborting is the
  * platform's business: on Node an `EventEmitter` signal is cheaper per request
  * than an `AbortController`.
  *

@@ -2,7 +2,10 @@
  * One WeChat Pay request, done right: canonical URL → sign → send → verify →
  * map non-2xx to a typed error → decode with `effect/Schema`; transient
  * failures retried as one unit under the `RetryPolicy`, each attempt signed
- * afresh (new nonce and timestamp) and traced as its own span.
+ * afresh (new nonce and timestamp) and, when a tracer is installed (e.g.
+ * `@effect/opentelemetry`), traced as its own span `WechatPayClient.request`.
+ * Under Effect's built-in tracer, which exports nothing, no span is made: a
+ * span per request costs memory over a long listing.
  *
  * The transport is whatever `HttpClient` layer the program provides:
  * `@effect-wechatpay/node` for Node, `FetchHttpClient.layer` elsewhere, the
@@ -36,19 +39,24 @@ import {
   Clock,
   Config,
   Context,
+  DefaultServices,
   Duration,
   Effect,
   Either,
+  FiberRef,
   Layer,
   Metric,
   Option,
   ParseResult,
   Schedule,
-  Schema
+  Schema,
+  Tracer
 } from "effect"
 import type { Credentials } from "./Credentials.js"
 import { fromConfigError } from "./Credentials.js"
-import { Exchange, ExchangeFailure } from "./Exchange.js"
+import { Exchange } from "./Exchange.js"
+import * as ExchangeAttempt from "./internal/exchangeAttempt.js"
+import type { Received } from "./internal/exchangeAttempt.js"
 import * as Protocol from "./internal/protocol.js"
 import * as RateLimiter from "./internal/rateLimiter.js"
 import { ResponseVerifier } from "./ResponseVerifier.js"
@@ -200,6 +208,9 @@ const cachedSchedule = (policy: Policy) => {
   return schedule
 }
 
+/** Effect's own tracer: its spans go nowhere, so the client makes none under it. */
+const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
 const NOT_JSON: unique symbol = Symbol("NOT_JSON")
 // A named function: profiles then show the parse as itself (bench/src/profile.ts).
 const parseJson = (text: string): unknown => {
@@ -210,19 +221,6 @@ const parseJson = (text: string): unknown => {
   }
 }
 
-/**
- * A response as received, in the shape the verifier reads. Mutable on purpose:
- * once the body is parsed, `release` drops it and the headers, so that whatever
- * still points at this record for a while (the span's exit, a promoted
- * continuation) no longer keeps a page of text alive.
- */
-interface Received {
-  readonly method: string
-  readonly path: string
-  readonly status: number
-  headers: Readonly<Record<string, string | undefined>>
-  body: string
-}
 const NO_HEADERS: Readonly<Record<string, string | undefined>> = {}
 const release = (received: Received): string => {
   const body = received.body
@@ -264,13 +262,13 @@ export const make = (
     }
     const limiter = rps === undefined ? undefined : yield* RateLimiter.make(rps)
 
-    // Memory: V8 promotes some of each request's short-lived objects (a generator,
-    // the async canceler, the span) to the old generation, where they stay until
-    // a full GC, with everything they reference. So the per-request path holds
-    // no page in a generator (combinators, not `Effect.gen`: a suspended
-    // generator keeps its locals), captures no response in a closure, and
-    // releases the body once parsed. Measured over 2 000 pages: old space grew
-    // 30 MiB before, 11 MiB after.
+    // Memory: Effect's `async`, `onExit` and `uninterruptibleMask` make, per call, a
+    // closure V8 allocates in the old generation (internal/exchangeAttempt.ts), and
+    // everything such a closure reaches survives young-generation GCs until the
+    // next full GC. So the per-request path holds no page in a generator
+    // (combinators, not `Effect.gen`), captures no response in a closure,
+    // releases the body once parsed, builds its exchange outside this scope, and
+    // makes a span only when a tracer records it.
     const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>): Effect.Effect<A, WechatPayRequestError> =>
       Effect.flatMap(RetryPolicy, (policy) => {
         const query = request.query !== undefined && request.query.length > 0
@@ -283,13 +281,9 @@ export const make = (
         const origin = url.origin
         const body = request.body ?? ""
         const context = { method: request.method, path: request.path }
+        const timeoutDescription = `no complete response within ${Duration.format(policy.timeout)}`
         const timeoutError = (attempts: number) =>
-          new WechatPayTransportError({
-            ...context,
-            reason: "Timeout",
-            description: `no complete response within ${Duration.format(policy.timeout)}`,
-            attempts
-          })
+          new WechatPayTransportError({ ...context, reason: "Timeout", description: timeoutDescription, attempts })
 
         // The timeout covers the exchange only: signing and verifying are local
         // work that cannot hang, a silent server can.
@@ -325,57 +319,29 @@ export const make = (
           headers: Record<string, string>,
           attemptNo: number
         ): Effect.Effect<Received, WechatPayTransportError> =>
-          Effect.async((resume) => {
-            // No closure here may capture `pending` or its promise: the canceler and
-            // the timer can outlive the exchange (V8 may promote them), and would
-            // keep the settled response, body and all, alive with them.
-            const { abort, response } = platform.exchange({
-              method: request.method,
-              origin,
-              path: canonicalUrl,
-              headers,
-              body: request.body
-            })
-            let timedOut = false
-            const timer = setTimeout(() => {
-              timedOut = true
-              abort()
-            }, Duration.toMillis(policy.timeout))
-            response.then(
-              (answer) => {
-                clearTimeout(timer)
-                resume(Effect.succeed<Received>({
-                  method: request.method,
-                  path: request.path,
-                  status: answer.status,
-                  headers: answer.headers,
-                  body: answer.body
-                }))
-              },
-              (failure: unknown) => {
-                clearTimeout(timer)
-                resume(Effect.fail(
-                  timedOut ? timeoutError(attemptNo) : new WechatPayTransportError({
-                    ...context,
-                    reason: "Connection",
-                    description: failure instanceof ExchangeFailure ? failure.description : "the exchange failed",
-                    attempts: attemptNo
-                  })
-                ))
-              }
-            )
-            return Effect.sync(() => {
-              clearTimeout(timer)
-              abort()
-            })
-          })
+          Effect.flatMap(FiberRef.get(ExchangeAttempt.currentInFlight), (slot) =>
+            ExchangeAttempt.run({
+              platform,
+              request: { method: request.method, origin, path: canonicalUrl, headers, body: request.body },
+              path: request.path,
+              timeoutMillis: Duration.toMillis(policy.timeout),
+              timeoutDescription,
+              attempts: attemptNo
+            }, slot))
 
         // A received response: verified, then returned (2xx) or a typed API error.
-        const answerOf = (response: Received, attemptNo: number): Effect.Effect<Received, WechatPayRequestError> => {
+        const answerOf = (
+          response: Received,
+          attemptNo: number,
+          traced: boolean
+        ): Effect.Effect<Received, WechatPayRequestError> => {
           const requestId = response.headers["request-id"]
-          const attributes: Record<string, unknown> = { "http.response.status_code": response.status }
-          if (requestId !== undefined) attributes["wechatpay.request_id"] = requestId
-          const annotated = Effect.annotateCurrentSpan(attributes)
+          let annotated: Effect.Effect<void> = Effect.void
+          if (traced) {
+            const attributes: Record<string, unknown> = { "http.response.status_code": response.status }
+            if (requestId !== undefined) attributes["wechatpay.request_id"] = requestId
+            annotated = Effect.annotateCurrentSpan(attributes)
+          }
           if (response.status >= 200 && response.status < 300) {
             return Effect.zipRight(annotated, Effect.as(verifier.verify(response), response))
           }
@@ -403,7 +369,7 @@ export const make = (
           return Effect.zipRight(annotated, signed ? Effect.zipRight(verifier.verify(response), failed) : failed)
         }
 
-        const attempt = (attemptNo: number): Effect.Effect<Received, WechatPayRequestError> =>
+        const signed = (attemptNo: number, traced: boolean): Effect.Effect<Received, WechatPayRequestError> =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             const timestamp = Math.floor(now / 1000)
             const nonce = Protocol.nonce()
@@ -425,19 +391,25 @@ export const make = (
               const sent = exchange === undefined
                 ? overHttpClient(headers, attemptNo)
                 : overExchange(exchange, headers, attemptNo)
-              return Effect.flatMap(sent, (response) => answerOf(response, attemptNo))
+              return Effect.flatMap(sent, (response) => answerOf(response, attemptNo, traced))
             })
-          }).pipe(
-            Effect.withSpan("WechatPayClient.request", {
-              kind: "client",
-              // A stack trace per attempt costs more than the span itself.
-              captureStackTrace: false,
-              attributes: {
-                "http.request.method": request.method,
-                "url.path": request.path,
-                "wechatpay.attempt": attemptNo
-              }
-            })
+          })
+        // A span per attempt, when a tracer records spans. Effect's built-in tracer
+        // exports nothing, and a span costs memory per request (see above).
+        const attempt = (attemptNo: number): Effect.Effect<Received, WechatPayRequestError> =>
+          Effect.tracerWith((tracer) =>
+            tracer === defaultTracer ? signed(attemptNo, false) : signed(attemptNo, true).pipe(
+              Effect.withSpan("WechatPayClient.request", {
+                kind: "client",
+                // A stack trace per attempt costs more than the span itself.
+                captureStackTrace: false,
+                attributes: {
+                  "http.request.method": request.method,
+                  "url.path": request.path,
+                  "wechatpay.attempt": attemptNo
+                }
+              })
+            )
           )
 
         let attempts = 0

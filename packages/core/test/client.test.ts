@@ -5,6 +5,7 @@
  */
 import {
   Credentials,
+  Exchange,
   FaceCollection,
   FaceCollections,
   ResponseVerifier,
@@ -16,8 +17,26 @@ import {
 import { Faults, Sandbox } from "@effect-wechatpay/sandbox"
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Random, Redacted, Ref, Stream, TestClock, Tracer } from "effect"
+import {
+  Cause,
+  Chunk,
+  Deferred,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Random,
+  Redacted,
+  Ref,
+  Schedule,
+  Stream,
+  TestClock,
+  Tracer
+} from "effect"
 import * as NodeCrypto from "node:crypto"
+import * as ExchangeAttempt from "../src/internal/exchangeAttempt.js"
 
 const keys = await Effect.runPromise(Sandbox.generateKeys)
 
@@ -67,6 +86,8 @@ const setup = (options: {
   readonly client?: WechatPayClient.Options
   readonly merchantPrivateKeyPem?: string
   readonly crypto?: "webcrypto" | "sync"
+  /** A platform `Exchange` for the client to use instead of the sandbox's `HttpClient`. */
+  readonly exchange?: Exchange.Service
 } = {}) =>
   Effect.gen(function*() {
     // A realistic clock: WeChat Pay timestamps are seconds since 1970, and a stale one is now − 600 s.
@@ -90,7 +111,8 @@ const setup = (options: {
         },
         verification
       })),
-      Layer.provide(Layer.succeed(HttpClient.HttpClient, Sandbox.makeHttpClient(sandbox)))
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, Sandbox.makeHttpClient(sandbox))),
+      Layer.provide(options.exchange === undefined ? Layer.empty : Layer.succeed(Exchange.Exchange, options.exchange))
     )
     return { sandbox, layer }
   })
@@ -525,5 +547,112 @@ describe("answers without WeChat Pay's signature", () => {
         FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer))
       )
       expect(error).toMatchObject({ _tag: "WechatPayVerificationError", check: "MissingHeader", status: 200 })
+    }))
+})
+
+/**
+ * An `Exchange` that never answers: it counts the requests sent and the aborts,
+ * and `started` completes with the first request.
+ */
+const hangingExchange = () => {
+  const count = { sent: 0, aborted: 0 }
+  const started = Effect.runSync(Deferred.make<void>())
+  const exchange: Exchange.Service = {
+    exchange: () => {
+      count.sent += 1
+      Effect.runSync(Deferred.succeed(started, undefined))
+      return { response: new Promise<never>(() => {}), abort: () => void (count.aborted += 1) }
+    }
+  }
+  return { count, started, exchange }
+}
+
+// The attempt's deadline is a real timer: an interrupted attempt must stop it (a
+// refed timer left running would keep a CLI alive until it fires), and nothing
+// may fire once it has passed.
+const activeTimers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+const shortDeadline = Effect.provideService(
+  RetryPolicy.RetryPolicy,
+  RetryPolicy.fromSchedule(Schedule.stop, { timeout: "50 millis" })
+)
+const pastTheDeadline = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 120)))
+
+describe("interruption over a platform Exchange", () => {
+  it.effect("interrupting a listing aborts its request in flight, once, and stops the attempt's deadline", () =>
+    Effect.gen(function*() {
+      const fake = hangingExchange()
+      const { layer } = yield* setup({ exchange: fake.exchange })
+      const fiber = yield* Stream.runDrain(FaceCollections.allCollections(ORG)).pipe(
+        Effect.provide(layer),
+        shortDeadline,
+        Effect.fork
+      )
+      yield* Deferred.await(fake.started)
+      const timers = activeTimers()
+      yield* Fiber.interrupt(fiber)
+      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+      expect(activeTimers()).toBe(timers - 1)
+      yield* pastTheDeadline
+      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+    }))
+
+  it.effect("interrupting one request aborts it, once, and stops its deadline", () =>
+    Effect.gen(function*() {
+      const fake = hangingExchange()
+      const { layer } = yield* setup({ exchange: fake.exchange })
+      const fiber = yield* FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(
+        Effect.provide(layer),
+        shortDeadline,
+        Effect.fork
+      )
+      yield* Deferred.await(fake.started)
+      const timers = activeTimers()
+      yield* Fiber.interrupt(fiber)
+      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+      expect(activeTimers()).toBe(timers - 1)
+      yield* pastTheDeadline
+      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+    }))
+
+  it.effect("a request forked from a listing's fiber is aborted on its own interruption, not at the listing's end", () =>
+    Effect.gen(function*() {
+      const fake = hangingExchange()
+      const { layer } = yield* setup({ exchange: fake.exchange })
+      yield* Effect.scoped(Effect.gen(function*() {
+        // What a listing at concurrency 1 sets up for its own fiber.
+        yield* ExchangeAttempt.inFlightSlot
+        const child = yield* Effect.fork(
+          FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer), shortDeadline)
+        )
+        yield* Deferred.await(fake.started)
+        yield* Fiber.interrupt(child)
+        expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+      }))
+      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+    }))
+})
+
+describe("tracing", () => {
+  it.effect("under Effect's default tracer: no span per attempt, and the caller's span is left as it was", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const { layer } = yield* setup({
+        client: {
+          // What the transport sees as the current span.
+          transformClient: (client) =>
+            HttpClient.mapRequestEffect(client, (request) =>
+              Effect.as(
+                Effect.tap(Effect.option(Effect.currentSpan), (span) =>
+                  Effect.sync(() => seen.push(Option.match(span, { onNone: () => "none", onSome: (s) => s.name })))),
+                request
+              ))
+        }
+      })
+      const caller = yield* Effect.zipLeft(
+        Effect.currentSpan,
+        FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(layer))
+      ).pipe(Effect.withSpan("caller"))
+      expect(seen).toStrictEqual(["caller"])
+      expect([...caller.attributes.keys()]).toStrictEqual([])
     }))
 })

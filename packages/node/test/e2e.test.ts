@@ -121,34 +121,57 @@ describe("the Node exchange (core's Exchange over undici)", () => {
       expect(error.message).toContain("ECONNREFUSED")
     }))
 
-  it.scopedLive("interrupting a listing aborts the request in flight (the server sees the connection close)", () =>
+  // A server that never answers, and when the connection of its first request closes.
+  const silentServer = Effect.gen(function*() {
+    const closed = yield* Deferred.make<number>()
+    const server = yield* Effect.acquireRelease(
+      Effect.async<Http.Server>((resume) => {
+        const server = Http.createServer((request) => {
+          request.on("close", () => Effect.runSync(Deferred.succeed(closed, Date.now())))
+        })
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    return { url: `http://127.0.0.1:${port}`, closed }
+  })
+
+  it.scopedLive("interrupting a request aborts it (the server sees the connection close)", () =>
     Effect.gen(function*() {
       const sandbox = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
-      // A server that never answers and records when a request's connection closes.
-      const closed = yield* Deferred.make<number>()
-      const silent = yield* Effect.acquireRelease(
-        Effect.async<Http.Server>((resume) => {
-          const server = Http.createServer((request) => {
-            request.on("close", () => Effect.runSync(Deferred.succeed(closed, Date.now())))
-          })
-          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
-        }),
-        (server) =>
-          Effect.async<void>((resume) => {
-            server.closeAllConnections()
-            server.close(() => resume(Effect.void))
-          })
-      )
-      const address = silent.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      const interruptedAt = yield* FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
-        Effect.provide(clientFor({ ...sandbox, url: `http://127.0.0.1:${port}` })),
+      const silent = yield* silentServer
+      // Interrupted after 100 ms: the connection closes then, not when the
+      // attempt's deadline (10 s) passes or the layer's agent is closed.
+      const startedAt = Date.now()
+      yield* FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
+        Effect.provide(clientFor({ ...sandbox, url: silent.url })),
         Effect.timeout("100 millis"),
-        Effect.exit,
-        Effect.map(() => Date.now())
+        Effect.exit
       )
-      const closedAt = yield* Deferred.await(closed).pipe(Effect.timeout("2 seconds"))
-      expect(closedAt - interruptedAt).toBeLessThan(1_000)
+      const closedAt = yield* Deferred.await(silent.closed).pipe(Effect.timeout("2 seconds"))
+      expect(closedAt - startedAt).toBeLessThan(1_000)
+    }))
+
+  it.scopedLive("interrupting a streamed listing aborts its request in flight (one finalizer for the stream)", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const silent = yield* silentServer
+      // Interrupted after 100 ms: the connection closes then, not when the
+      // attempt's deadline (10 s) passes or the layer's agent is closed.
+      const startedAt = Date.now()
+      yield* Stream.runDrain(FaceCollections.allCollections("1234567")).pipe(
+        Effect.provide(clientFor({ ...sandbox, url: silent.url })),
+        Effect.timeout("100 millis"),
+        Effect.exit
+      )
+      const closedAt = yield* Deferred.await(silent.closed).pipe(Effect.timeout("2 seconds"))
+      expect(closedAt - startedAt).toBeLessThan(1_000)
     }))
 })
 

@@ -18,6 +18,7 @@
  * @since 0.1.0
  */
 import { Chunk, Effect, Either, Fiber, Option, ParseResult, Schema, Stream } from "effect"
+import * as ExchangeAttempt from "../internal/exchangeAttempt.js"
 import { type Service as WechatPayClientService, WechatPayClient } from "../WechatPayClient.js"
 import { WechatPayInvalidInputError, type WechatPayRequestError } from "../WechatPayError.js"
 import { FaceCollection, FaceCollectionPage } from "./FaceCollection.js"
@@ -261,15 +262,26 @@ export const allCollections = (
     if (concurrency === 1) {
       // One page at a time, in the stream's own fiber: the same requests as the
       // window below with n = 1, without a fiber, a finalizer and a join per page.
-      return withDistinct(Stream.unfoldChunkEffect<number | undefined, FaceCollection, WechatPayRequestError, never>(
-        0,
-        (offset) =>
-          offset === undefined ? Effect.succeed(Option.none()) : Effect.map(fetchPage(client, query(offset)), (items) => {
+      // The request in flight is aborted by this scope's finalizer when the
+      // stream is interrupted or stopped, not by a canceler per request (whose
+      // `onInterrupt` costs memory per page: internal/exchangeAttempt.ts).
+      yield* ExchangeAttempt.inFlightSlot
+      // One pull effect for the whole listing, over the next offset (undefined
+      // once the listing has ended). The stream keeps each page's step until a
+      // full GC; with one pull, those steps reach no page's request.
+      let next: number | undefined = 0
+      const pull: Effect.Effect<Chunk.Chunk<FaceCollection>, Option.Option<WechatPayRequestError>> = Effect.suspend(
+        () => {
+          const offset = next
+          if (offset === undefined) return Effect.fail(Option.none())
+          return Effect.flatMap(Effect.mapError(fetchPage(client, query(offset)), Option.some), (items) => {
             const n = items.length
-            if (n === 0) return Option.none()
-            return Option.some([Chunk.unsafeFromArray(items), endOnShortPage && n < limit ? undefined : offset + n] as const)
+            next = n === 0 || (endOnShortPage && n < limit) ? undefined : offset + n
+            return n === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(items))
           })
-      ))
+        }
+      )
+      return withDistinct(Stream.repeatEffectChunkOption(pull))
     }
 
     const pages = Stream.unfoldChunkEffect<PagingState, FaceCollection, WechatPayRequestError, never>(

@@ -1,0 +1,205 @@
+/**
+ * One attempt over an `Exchange`, as an `Effect.async`, and the in-flight slot
+ * a listing shares between its pages.
+ *
+ * Memory. V8 allocates a function literal assigned to an object property
+ * (`op.f = () => …`) directly in the old generation: its parser marks such
+ * literals "pretenured" (`CheckAssigningFunctionLiteralToProperty`). Effect's
+ * `async` (one per call) and `uninterruptibleMask` / `interruptible` (behind
+ * `onInterrupt`, `onExit`, `withSpan`, `provideService`) each make one. Such a
+ * closure dies with its request, but only a full GC can see that: until then
+ * every young-generation GC treats what it references as live, so all of it
+ * is promoted, per request. Measured over a million items: 66 MiB of peak heap
+ * over the 10 000-item run, against 28 MiB once nothing of a page is reachable
+ * from those closures (bench/PROFILE.md, "Memory").
+ *
+ * So, here:
+ * - the register function handed to `Effect.async` reaches one small cell,
+ *   emptied as soon as the exchange starts; the attempt's state is dropped
+ *   once it settles;
+ * - a listing interrupts its pages through one finalizer on its own scope (the
+ *   `InFlight` slot below) instead of a canceler per request, which Effect
+ *   wraps in an `onInterrupt`.
+ *
+ * @internal
+ */
+import { Effect, FiberRef, GlobalValue, type Scope } from "effect"
+import type * as Exchange from "../Exchange.js"
+import { ExchangeFailure } from "../Exchange.js"
+import { WechatPayTransportError } from "../WechatPayError.js"
+
+/**
+ * A response as received, in the shape the verifier reads. Mutable on purpose:
+ * once the body is parsed the client drops it and the headers, so that
+ * whatever still points at this record a while (see above) keeps no page.
+ */
+export interface Received {
+  readonly method: string
+  readonly path: string
+  readonly status: number
+  headers: Readonly<Record<string, string | undefined>>
+  body: string
+}
+
+/** Everything one attempt needs, built by the client per attempt. */
+export interface Job {
+  readonly platform: Exchange.Service
+  readonly request: Exchange.Request
+  /** The API path (without query), as the errors name it. */
+  readonly path: string
+  readonly timeoutMillis: number
+  readonly timeoutDescription: string
+  readonly attempts: number
+}
+
+/**
+ * The exchange in flight in one listing's fiber. The listing's scope aborts it
+ * when it closes (the fiber was interrupted, or the consumer stopped early).
+ */
+export interface InFlight {
+  current: Attempt | undefined
+}
+
+interface Attempt {
+  timer: ReturnType<typeof setTimeout> | undefined
+  abort: (() => void) | undefined
+  timedOut: boolean
+  slot: InFlight | undefined
+}
+
+interface Cell {
+  job: Job | undefined
+  slot: InFlight | undefined
+}
+
+type Resume = (effect: Effect.Effect<Received, WechatPayTransportError>) => void
+
+/**
+ * The slot of the current fiber, if it runs a listing. Forked fibers start
+ * without one (they get a canceler per request) and never hand theirs back.
+ */
+export const currentInFlight: FiberRef.FiberRef<InFlight | undefined> = GlobalValue.globalValue(
+  Symbol.for("@effect-wechatpay/core/internal/exchangeAttempt/currentInFlight"),
+  () =>
+    FiberRef.unsafeMake<InFlight | undefined>(undefined, {
+      fork: () => undefined,
+      join: (parent) => parent
+    })
+)
+
+// Stops the timer and forgets the abort function and the slot entry; returns
+// the abort function if the attempt was still open.
+const close = (attempt: Attempt): (() => void) | undefined => {
+  if (attempt.timer !== undefined) clearTimeout(attempt.timer)
+  attempt.timer = undefined
+  const abort = attempt.abort
+  attempt.abort = undefined
+  const slot = attempt.slot
+  if (slot !== undefined && slot.current === attempt) slot.current = undefined
+  attempt.slot = undefined
+  return abort
+}
+
+const cancel = (attempt: Attempt): void => {
+  const abort = close(attempt)
+  if (abort !== undefined) abort()
+}
+
+const onDeadline = (attempt: Attempt): void => {
+  attempt.timedOut = true
+  cancel(attempt)
+}
+
+/**
+ * For the duration of the current scope, this fiber's exchanges register in
+ * one slot, aborted when the scope closes, and go without a canceler each.
+ */
+export const inFlightSlot: Effect.Effect<void, never, Scope.Scope> = Effect.suspend(() => {
+  const slot: InFlight = { current: undefined }
+  return Effect.zipRight(
+    Effect.locallyScoped(currentInFlight, slot),
+    Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        const attempt = slot.current
+        if (attempt !== undefined) cancel(attempt)
+      })
+    )
+  )
+})
+
+// The callbacks are built here, at module level, so that each closes over the
+// few values it needs and nothing of the client's per-request scope.
+const settle = (attempt: Attempt, job: Job, resume: Resume) => {
+  const method = job.request.method
+  const path = job.path
+  const attempts = job.attempts
+  const timeoutDescription = job.timeoutDescription
+  return [
+    (answer: Exchange.Response): void => {
+      close(attempt)
+      resume(Effect.succeed<Received>({
+        method,
+        path,
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body
+      }))
+    },
+    (failure: unknown): void => {
+      close(attempt)
+      resume(Effect.fail(
+        new WechatPayTransportError({
+          method,
+          path,
+          reason: attempt.timedOut ? "Timeout" : "Connection",
+          description: attempt.timedOut
+            ? timeoutDescription
+            : failure instanceof ExchangeFailure
+            ? failure.description
+            : "the exchange failed",
+          attempts
+        })
+      ))
+    }
+  ] as const
+}
+
+const start = (cell: Cell, resume: Resume): Effect.Effect<void> | undefined => {
+  const job = cell.job
+  const slot = cell.slot
+  cell.job = undefined
+  cell.slot = undefined
+  if (job === undefined) {
+    resume(Effect.dieMessage("an exchange attempt was run twice"))
+    return undefined
+  }
+  const attempt: Attempt = { timer: undefined, abort: undefined, timedOut: false, slot }
+  const [onAnswer, onFailure] = settle(attempt, job, resume)
+  let pending: Exchange.Pending
+  try {
+    pending = job.platform.exchange(job.request)
+  } catch (error) {
+    onFailure(error)
+    return undefined
+  }
+  attempt.abort = pending.abort
+  attempt.timer = setTimeout(onDeadline, job.timeoutMillis, attempt)
+  pending.response.then(onAnswer, onFailure)
+  if (slot !== undefined) {
+    // The previous attempt of this fiber, if still registered, has settled or
+    // been interrupted already: a fiber runs one attempt at a time.
+    slot.current = attempt
+    return undefined
+  }
+  return Effect.sync(() => cancel(attempt))
+}
+
+const registerFor = (cell: Cell) => (resume: Resume) => start(cell, resume)
+
+/**
+ * One attempt: sends `job.request`, fails with a `Timeout` transport error
+ * once `job.timeoutMillis` pass, and aborts the exchange if the fiber is
+ * interrupted (through `slot` when given, else through its own canceler).
+ */
+export const run = (job: Job, slot: InFlight | undefined): Effect.Effect<Received, WechatPayTransportError> =>
+  Effect.async(registerFor({ job, slot }))
