@@ -281,9 +281,13 @@ export const make = (
         const origin = url.origin
         const body = request.body ?? ""
         const context = { method: request.method, path: request.path }
-        const timeoutDescription = `no complete response within ${Duration.format(policy.timeout)}`
         const timeoutError = (attempts: number) =>
-          new WechatPayTransportError({ ...context, reason: "Timeout", description: timeoutDescription, attempts })
+          new WechatPayTransportError({
+            ...context,
+            reason: "Timeout",
+            description: `no complete response within ${Duration.format(policy.timeout)}`,
+            attempts
+          })
 
         // The timeout covers the exchange only: signing and verifying are local
         // work that cannot hang, a silent server can.
@@ -324,8 +328,7 @@ export const make = (
               platform,
               request: { method: request.method, origin, path: canonicalUrl, headers, body: request.body },
               path: request.path,
-              timeoutMillis: Duration.toMillis(policy.timeout),
-              timeoutDescription,
+              timeout: policy.timeout,
               attempts: attemptNo
             }, slot))
 

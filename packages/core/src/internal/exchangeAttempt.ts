@@ -23,7 +23,7 @@
  *
  * @internal
  */
-import { Effect, FiberRef, GlobalValue, type Scope } from "effect"
+import { Duration, Effect, FiberRef, GlobalValue, type Scope } from "effect"
 import type * as Exchange from "../Exchange.js"
 import { ExchangeFailure } from "../Exchange.js"
 import { WechatPayTransportError } from "../WechatPayError.js"
@@ -47,8 +47,8 @@ export interface Job {
   readonly request: Exchange.Request
   /** The API path (without query), as the errors name it. */
   readonly path: string
-  readonly timeoutMillis: number
-  readonly timeoutDescription: string
+  /** The attempt's deadline: past it, the exchange is aborted and the attempt fails with a `Timeout`. */
+  readonly timeout: Duration.Duration
   readonly attempts: number
 }
 
@@ -133,7 +133,7 @@ const settle = (attempt: Attempt, job: Job, resume: Resume) => {
   const method = job.request.method
   const path = job.path
   const attempts = job.attempts
-  const timeoutDescription = job.timeoutDescription
+  const timeout = job.timeout
   return [
     (answer: Exchange.Response): void => {
       close(attempt)
@@ -153,7 +153,7 @@ const settle = (attempt: Attempt, job: Job, resume: Resume) => {
           path,
           reason: attempt.timedOut ? "Timeout" : "Connection",
           description: attempt.timedOut
-            ? timeoutDescription
+            ? `no complete response within ${Duration.format(timeout)}`
             : failure instanceof ExchangeFailure
             ? failure.description
             : "the exchange failed",
@@ -183,7 +183,7 @@ const start = (cell: Cell, resume: Resume): Effect.Effect<void> | undefined => {
     return undefined
   }
   attempt.abort = pending.abort
-  attempt.timer = setTimeout(onDeadline, job.timeoutMillis, attempt)
+  attempt.timer = setTimeout(onDeadline, Duration.toMillis(job.timeout), attempt)
   pending.response.then(onAnswer, onFailure)
   if (slot !== undefined) {
     // The previous attempt of this fiber, if still registered, has settled or
@@ -198,7 +198,7 @@ const registerFor = (cell: Cell) => (resume: Resume) => start(cell, resume)
 
 /**
  * One attempt: sends `job.request`, fails with a `Timeout` transport error
- * once `job.timeoutMillis` pass, and aborts the exchange if the fiber is
+ * once `job.timeout` passes, and aborts the exchange if the fiber is
  * interrupted (through `slot` when given, else through its own canceler).
  */
 export const run = (job: Job, slot: InFlight | undefined): Effect.Effect<Received, WechatPayTransportError> =>
