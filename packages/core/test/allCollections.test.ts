@@ -93,6 +93,18 @@ describe("allCollections paging", () => {
       expect(result.queries.length).toBe(1)
     }))
 
+  it.effect("the same stream, run twice, lists everything twice from offset 0 (no state kept between runs)", () =>
+    Effect.gen(function*() {
+      const server = yield* fakeClient({ items: () => range(45) })
+      const stream = FaceCollections.allCollections("1234567", { limit })
+      const first = yield* Stream.runCollect(stream).pipe(Effect.provide(server.layer))
+      const second = yield* Stream.runCollect(stream).pipe(Effect.provide(server.layer))
+      expect(Chunk.toReadonlyArray(first).map((i) => i.collectionId)).toStrictEqual(ids(45))
+      expect(Chunk.toReadonlyArray(second).map((i) => i.collectionId)).toStrictEqual(ids(45))
+      const offsets = (yield* Ref.get(server.queries)).map((q) => q["offset"])
+      expect(offsets).toStrictEqual(["0", "20", "40", "45", "0", "20", "40", "45"])
+    }))
+
   it.effect("a custom limit is sent and used", () =>
     Effect.gen(function*() {
       const result = yield* list(120, { limit: 50 })

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Effect, Either, Fiber, Option, ParseResult, Schema, Stream } from "effect"
+import { Channel, Chunk, Effect, Either, Fiber, Option, ParseResult, Schema, Stream } from "effect"
 import * as ExchangeAttempt from "../internal/exchangeAttempt.js"
 import { type Service as WechatPayClientService, WechatPayClient } from "../WechatPayClient.js"
 import { WechatPayInvalidInputError, type WechatPayRequestError } from "../WechatPayError.js"
@@ -266,22 +266,26 @@ export const allCollections = (
       // stream is interrupted or stopped, not by a canceler per request (whose
       // `onInterrupt` costs memory per page: internal/exchangeAttempt.ts).
       yield* ExchangeAttempt.inFlightSlot
-      // One pull effect for the whole listing, over the next offset (undefined
-      // once the listing has ended). The stream keeps each page's step until a
-      // full GC; with one pull, those steps reach no page's request.
+      // One channel for the whole listing, built once: the next page, written,
+      // then the same again. The stream keeps a step per page until a full GC
+      // (internal/exchangeAttempt.ts); built once, those steps reach no page.
       let next: number | undefined = 0
-      const pull: Effect.Effect<Chunk.Chunk<FaceCollection>, Option.Option<WechatPayRequestError>> = Effect.suspend(
-        () => {
-          const offset = next
-          if (offset === undefined) return Effect.fail(Option.none())
-          return Effect.flatMap(Effect.mapError(fetchPage(client, query(offset)), Option.some), (items) => {
-            const n = items.length
-            next = n === 0 || (endOnShortPage && n < limit) ? undefined : offset + n
-            return n === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(items))
-          })
-        }
-      )
-      return withDistinct(Stream.repeatEffectChunkOption(pull))
+      const pull: Effect.Effect<Chunk.Chunk<FaceCollection> | undefined, WechatPayRequestError> = Effect.suspend(() => {
+        const offset = next
+        if (offset === undefined) return Effect.succeed(undefined)
+        return Effect.map(fetchPage(client, query(offset)), (items) => {
+          const n = items.length
+          next = n === 0 || (endOnShortPage && n < limit) ? undefined : offset + n
+          return n === 0 ? undefined : Chunk.unsafeFromArray(items)
+        })
+      })
+      const rest = Channel.suspend(() => pages)
+      const pages: Channel.Channel<Chunk.Chunk<FaceCollection>, unknown, WechatPayRequestError, unknown, void, unknown> =
+        Channel.flatMap(
+          Channel.fromEffect(pull),
+          (chunk) => chunk === undefined ? Channel.succeed(undefined) : Channel.zipRight(Channel.write(chunk), rest)
+        )
+      return withDistinct(Stream.fromChannel(pages))
     }
 
     const pages = Stream.unfoldChunkEffect<PagingState, FaceCollection, WechatPayRequestError, never>(
