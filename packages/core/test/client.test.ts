@@ -578,41 +578,26 @@ const shortDeadline = Effect.provideService(
 const pastTheDeadline = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 120)))
 
 describe("interruption over a platform Exchange", () => {
-  it.effect("interrupting a listing aborts its request in flight, once, and stops the attempt's deadline", () =>
-    Effect.gen(function*() {
-      const fake = hangingExchange()
-      const { layer } = yield* setup({ exchange: fake.exchange })
-      const fiber = yield* Stream.runDrain(FaceCollections.allCollections(ORG)).pipe(
-        Effect.provide(layer),
-        shortDeadline,
-        Effect.fork
-      )
-      yield* Deferred.await(fake.started)
-      const timers = activeTimers()
-      yield* Fiber.interrupt(fiber)
-      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
-      expect(activeTimers()).toBe(timers - 1)
-      yield* pastTheDeadline
-      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
-    }))
-
-  it.effect("interrupting one request aborts it, once, and stops its deadline", () =>
-    Effect.gen(function*() {
-      const fake = hangingExchange()
-      const { layer } = yield* setup({ exchange: fake.exchange })
-      const fiber = yield* FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(
-        Effect.provide(layer),
-        shortDeadline,
-        Effect.fork
-      )
-      yield* Deferred.await(fake.started)
-      const timers = activeTimers()
-      yield* Fiber.interrupt(fiber)
-      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
-      expect(activeTimers()).toBe(timers - 1)
-      yield* pastTheDeadline
-      expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
-    }))
+  // A listing aborts through its scope's finalizer; a lone request through its own canceler.
+  const interrupted: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, WechatPayClient.WechatPayClient>]> = [
+    ["a listing", Stream.runDrain(FaceCollections.allCollections(ORG))],
+    ["one request", FaceCollections.listFaceCollections({ organizationId: ORG })]
+  ]
+  for (const [name, program] of interrupted) {
+    it.effect(`interrupting ${name} aborts the request in flight, once, and stops the attempt's deadline`, () =>
+      Effect.gen(function*() {
+        const fake = hangingExchange()
+        const { layer } = yield* setup({ exchange: fake.exchange })
+        const fiber = yield* program.pipe(Effect.provide(layer), shortDeadline, Effect.fork)
+        yield* Deferred.await(fake.started)
+        const timers = activeTimers()
+        yield* Fiber.interrupt(fiber)
+        expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+        expect(activeTimers()).toBe(timers - 1)
+        yield* pastTheDeadline
+        expect(fake.count).toStrictEqual({ sent: 1, aborted: 1 })
+      }))
+  }
 
   it.effect("a request forked from a listing's fiber is aborted on its own interruption, not at the listing's end", () =>
     Effect.gen(function*() {
