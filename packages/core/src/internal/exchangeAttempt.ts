@@ -5,13 +5,15 @@
  * Memory. V8 allocates a function literal assigned to an object property
  * (`op.f = () => …`) directly in the old generation: its parser marks such
  * literals "pretenured" (`CheckAssigningFunctionLiteralToProperty`). Effect's
- * `async` (one per call) and `uninterruptibleMask` / `interruptible` (behind
- * `onInterrupt`, `onExit`, `withSpan`, `provideService`) each make one. Such a
+ * `async` (one per call), `uninterruptibleMask` / `interruptible` (behind
+ * `onInterrupt`, `onExit`, `withSpan`, `provideService`) and the channel's
+ * `fromEffect` (one per page of `Stream.unfold*`) each make one. Such a
  * closure dies with its request, but only a full GC can see that: until then
  * every young-generation GC treats what it references as live, so all of it
  * is promoted, per request. Measured over a million items: 66 MiB of peak heap
- * over the 10 000-item run, against 28 MiB once nothing of a page is reachable
- * from those closures (bench/PROFILE.md, "Memory").
+ * over the 10 000-item run, against 17 MiB once nothing of a page is reachable
+ * from those closures (this module, and the listing's channel in
+ * FaceCollections.ts; bench/PROFILE.md, "Memory").
  *
  * So, here:
  * - the register function handed to `Effect.async` reaches one small cell,
