@@ -193,6 +193,17 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
           server.close(() => resume(Effect.void))
         })
     )
+  // A server answering "ok" to everything, and how many requests reached it.
+  const countingServer = Effect.suspend(() => {
+    let count = 0
+    return Effect.map(
+      serveWith((_request, response) => {
+        count++
+        response.end("ok")
+      }),
+      ({ origin }) => ({ origin, received: () => count })
+    )
+  })
   const agent = Effect.acquireRelease(
     Effect.sync(() => new Undici.Agent()),
     (a) => Effect.promise(() => a.close())
@@ -238,11 +249,7 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
 
   it.scopedLive("a request undici refuses (a header value with CR LF) is a failed exchange, not a throw", () =>
     Effect.gen(function*() {
-      let received = 0
-      const { origin } = yield* serveWith((_request, response) => {
-        received++
-        response.end("ok")
-      })
+      const { origin, received } = yield* countingServer
       const exchange = NodeExchange.make(yield* agent)
       const pending = exchange.exchange({
         method: "GET",
@@ -253,16 +260,12 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
       })
       const failure = yield* Effect.promise(() => pending.response.then(() => undefined, (error: unknown) => error))
       expect(failure).toBeInstanceOf(Exchange.ExchangeFailure)
-      expect(received).toBe(0)
+      expect(received()).toBe(0)
     }))
 
   it.scopedLive("an abort before the request is sent fails it at once and sends nothing; the agent stays usable", () =>
     Effect.gen(function*() {
-      let received = 0
-      const { origin } = yield* serveWith((_request, response) => {
-        received++
-        response.end("ok")
-      })
+      const { origin, received } = yield* countingServer
       const exchange = NodeExchange.make(yield* agent)
       const pending = get(exchange, origin)
       pending.abort()
@@ -272,6 +275,6 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
       // The same agent then serves the next request normally.
       const next = yield* Effect.promise(() => get(exchange, origin).response)
       expect(next).toMatchObject({ status: 200, body: "ok" })
-      expect(received).toBe(1)
+      expect(received()).toBe(1)
     }))
 })
