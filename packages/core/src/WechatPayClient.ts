@@ -372,7 +372,7 @@ export const make = (
           return Effect.zipRight(annotated, signed ? Effect.zipRight(verifier.verify(response), failed) : failed)
         }
 
-        const signed = (attemptNo: number, traced: boolean): Effect.Effect<Received, WechatPayRequestError> =>
+        const sendSigned = (attemptNo: number, traced: boolean): Effect.Effect<Received, WechatPayRequestError> =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             const timestamp = Math.floor(now / 1000)
             const nonce = Protocol.nonce()
@@ -401,7 +401,7 @@ export const make = (
         // exports nothing, and a span costs memory per request (see above).
         const attempt = (attemptNo: number): Effect.Effect<Received, WechatPayRequestError> =>
           Effect.tracerWith((tracer) =>
-            tracer === defaultTracer ? signed(attemptNo, false) : signed(attemptNo, true).pipe(
+            tracer === defaultTracer ? sendSigned(attemptNo, false) : sendSigned(attemptNo, true).pipe(
               Effect.withSpan("WechatPayClient.request", {
                 kind: "client",
                 // A stack trace per attempt costs more than the span itself.
