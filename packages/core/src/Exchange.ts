@@ -68,7 +68,14 @@ export interface Pending {
  */
 export class ExchangeFailure {
   readonly _tag = "ExchangeFailure"
-  constructor(readonly description: string) {}
+  constructor(
+    readonly description: string,
+    /**
+     * The connection was refused before a byte of the request left: WeChat
+     * Pay cannot have processed it, so even a charge may be sent again.
+     */
+    readonly refused: boolean = false
+  ) {}
 }
 
 /**

@@ -33,60 +33,33 @@
 // Modules, not the @effect/platform barrel: the barrel loads every platform
 // module (HttpApi, OpenApi, …): measured 15 MiB more heap in a listing process.
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import {
-  Clock,
-  Config,
-  Context,
-  DefaultServices,
-  Duration,
-  Effect,
-  Either,
-  FiberRef,
-  Layer,
-  Metric,
-  Option,
-  ParseResult,
-  Schedule,
-  Schema,
-  Tracer
-} from "effect"
+import { Config, Context, DefaultServices, Effect, Layer, Option, Schema, Tracer } from "effect"
 import type { Credentials } from "./Credentials.js"
 import { fromConfigError } from "./Credentials.js"
 import { Exchange } from "./Exchange.js"
-import * as ExchangeAttempt from "./internal/exchangeAttempt.js"
+import { answer } from "./internal/client/answer.js"
+import * as Decode from "./internal/client/decode.js"
+import { prepare, type Prepared } from "./internal/client/prepared.js"
+import { retries, retrying } from "./internal/client/retry.js"
+import { overExchange, overHttpClient, type Send } from "./internal/client/send.js"
+import { type SignEnv, signedHeaders } from "./internal/client/sign.js"
 import type { Received } from "./internal/exchangeAttempt.js"
-import * as Protocol from "./internal/protocol.js"
 import * as RateLimiter from "./internal/rateLimiter.js"
 import { ResponseVerifier } from "./ResponseVerifier.js"
 import * as ResponseVerifierModule from "./ResponseVerifier.js"
 import { type Policy, RetryPolicy } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
 import * as SignerModule from "./Signer.js"
-import {
-  isTransient,
-  WechatPayApiError,
-  WechatPayConfigError,
-  WechatPayDecodeError,
-  type WechatPayRequestError,
-  WechatPayTransportError
-} from "./WechatPayError.js"
+import { WechatPayConfigError, type WechatPayRequestError } from "./WechatPayError.js"
+import type { WechatPayRequest } from "./WechatPayRequest.js"
 
 /**
- * A request before signing. `path` is already percent-encoded; `query` pairs
- * are encoded once by the client, and those exact bytes are signed and sent.
+ * A request before signing (see `WechatPayRequest`).
  *
  * @since 0.1.0
  * @category Models
  */
-export interface Request {
-  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
-  readonly path: string
-  readonly query?: ReadonlyArray<readonly [string, string]> | undefined
-  /** JSON text, sent and signed byte for byte. Absent: an empty body is signed. */
-  readonly body?: string | undefined
-}
+export type Request = WechatPayRequest
 
 /**
  * @since 0.1.0
@@ -101,6 +74,11 @@ export interface Service {
     request: Request,
     schema: Schema.Schema<A, I, never>
   ) => Effect.Effect<A, WechatPayRequestError>
+  /**
+   * Sends `request` to an endpoint that answers no content (204): succeeds on
+   * any verified 2xx, fails with a typed error otherwise.
+   */
+  readonly executeNoContent: (request: Request) => Effect.Effect<void, WechatPayRequestError>
 }
 
 /**
@@ -148,86 +126,13 @@ export const BACKUP_URL = "https://api2.mch.weixin.qq.com"
  * @category Metrics
  */
 export const metrics = {
-  retries: Metric.counter("wechatpay_request_retries", { description: "WeChat Pay requests sent again after a transient failure" })
+  retries
 }
 
 const USER_AGENT = "effect-wechatpay/0.1.0"
 
-const ErrorBody = Schema.parseJson(Schema.Struct({
-  code: Schema.optional(Schema.String),
-  message: Schema.optional(Schema.String),
-  detail: Schema.optional(Schema.Unknown)
-}))
-const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
-
-const describeCause = (error: HttpClientError.HttpClientError): string => {
-  const cause = error.cause
-  const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
-  const code = typeof inner === "object" && inner !== null && "code" in inner ? String(inner.code) : undefined
-  const message = inner instanceof Error ? inner.message : undefined
-  return [error.reason, code, message].filter((part) => part !== undefined && part !== "").join(": ")
-}
-
-const parseRetryAfter = (value: string | undefined, nowMillis: number): number | undefined => {
-  if (value === undefined) return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMillis)
-}
-
-const withAttempts = (error: WechatPayRequestError, attempts: number): WechatPayRequestError => {
-  switch (error._tag) {
-    case "WechatPayApiError":
-      return new WechatPayApiError({ ...error, attempts })
-    case "WechatPayTransportError":
-      return new WechatPayTransportError({ ...error, attempts })
-    default:
-      return error
-  }
-}
-
-// Retry-After, when sent, is a floor under the policy's own delay. Built once per policy.
-const scheduleOf = (policy: Policy) =>
-  Schedule.intersect(
-    policy.schedule,
-    Schedule.identity<WechatPayRequestError>().pipe(
-      Schedule.addDelay((error) =>
-        error._tag === "WechatPayApiError" && error.retryAfterMillis !== undefined
-          ? Duration.min(Duration.millis(error.retryAfterMillis), policy.maxRetryAfter)
-          : Duration.zero
-      )
-    )
-  )
-const schedules = new WeakMap<Policy, ReturnType<typeof scheduleOf>>()
-const cachedSchedule = (policy: Policy) => {
-  let schedule = schedules.get(policy)
-  if (schedule === undefined) {
-    schedule = scheduleOf(policy)
-    schedules.set(policy, schedule)
-  }
-  return schedule
-}
-
 /** Effect's own tracer: its spans go nowhere, so the client makes none under it. */
 const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
-
-const NOT_JSON: unique symbol = Symbol("NOT_JSON")
-// A named function: profiles then show the parse as itself (bench/src/profile.ts).
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return NOT_JSON
-  }
-}
-
-const NO_HEADERS: Readonly<Record<string, string | undefined>> = {}
-const release = (received: Received): string => {
-  const body = received.body
-  received.body = ""
-  received.headers = NO_HEADERS
-  return body
-}
 
 /**
  * Builds the client over the `HttpClient`, `Signer` and `ResponseVerifier` in
@@ -262,6 +167,10 @@ export const make = (
     }
     const limiter = rps === undefined ? undefined : yield* RateLimiter.make(rps)
 
+    const env: SignEnv = { signer, userAgent, acceptSerial: verifier.acceptSerial }
+    // The transport, chosen once.
+    const send: Send = exchange === undefined ? overHttpClient(http) : overExchange(exchange)
+
     // Memory: Effect's `async`, `onExit` and `uninterruptibleMask` make, per call, a
     // closure V8 allocates in the old generation (internal/exchangeAttempt.ts), and
     // everything such a closure reaches survives young-generation GCs until the
@@ -269,186 +178,43 @@ export const make = (
     // (combinators, not `Effect.gen`), captures no response in a closure,
     // releases the body once parsed, builds its exchange outside this scope, and
     // makes a span only when a tracer records it.
-    const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>): Effect.Effect<A, WechatPayRequestError> =>
+    const attemptOf = (request: Prepared, policy: Policy) => (attemptNo: number) => {
+      const once = (traced: boolean): Effect.Effect<Received, WechatPayRequestError> =>
+        Effect.flatMap(
+          signedHeaders(env, request),
+          (headers) =>
+            Effect.flatMap(
+              send(request, headers, attemptNo, policy.timeout),
+              (response) => answer(verifier, response, attemptNo, traced)
+            )
+        )
+      // A span per attempt, when a tracer records spans.
+      return Effect.tracerWith((tracer) =>
+        tracer === defaultTracer ? once(false) : once(true).pipe(
+          Effect.withSpan("WechatPayClient.request", {
+            kind: "client",
+            // A stack trace per attempt costs more than the span itself.
+            captureStackTrace: false,
+            attributes: {
+              "http.request.method": request.method,
+              "url.path": request.path,
+              "wechatpay.attempt": attemptNo
+            }
+          })
+        )
+      )
+    }
+    const answered = (request: Request): Effect.Effect<Received, WechatPayRequestError> =>
       Effect.flatMap(RetryPolicy, (policy) => {
-        const query = request.query !== undefined && request.query.length > 0
-          ? `?${Protocol.queryString(request.query)}`
-          : ""
-        // Parse once; sign exactly the path + query the transport will send.
-        const url = new URL(base + request.path + query)
-        const canonicalUrl = url.pathname + url.search
-        const href = url.href
-        const origin = url.origin
-        const body = request.body ?? ""
-        const context = { method: request.method, path: request.path }
-        const timeoutError = (attempts: number) =>
-          new WechatPayTransportError({
-            ...context,
-            reason: "Timeout",
-            description: `no complete response within ${Duration.format(policy.timeout)}`,
-            attempts
-          })
-
-        // The timeout covers the exchange only: signing and verifying are local
-        // work that cannot hang, a silent server can.
-        const overHttpClient = (headers: Record<string, string>, attemptNo: number) => {
-          let httpRequest = HttpClientRequest.make(request.method)(href).pipe(HttpClientRequest.setHeaders(headers))
-          if (request.body !== undefined) {
-            httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
-          }
-          const transportError = (error: HttpClientError.HttpClientError) =>
-            new WechatPayTransportError({
-              ...context,
-              reason: "Connection",
-              description: describeCause(error),
-              attempts: attemptNo
-            })
-          return http.execute(httpRequest).pipe(
-            Effect.flatMap((response) =>
-              Effect.map(response.text, (text): Received => ({
-                method: request.method,
-                path: request.path,
-                status: response.status,
-                // `response.headers` builds a new object on every access: once is enough.
-                headers: response.headers,
-                body: text
-              }))
-            ),
-            Effect.mapError(transportError),
-            Effect.timeoutFail({ duration: policy.timeout, onTimeout: () => timeoutError(attemptNo) })
-          )
-        }
-        const overExchange = (
-          platform: Exchange["Type"],
-          headers: Record<string, string>,
-          attemptNo: number
-        ): Effect.Effect<Received, WechatPayTransportError> =>
-          Effect.flatMap(FiberRef.get(ExchangeAttempt.currentInFlight), (slot) =>
-            ExchangeAttempt.run({
-              platform,
-              request: { method: request.method, origin, path: canonicalUrl, headers, body: request.body },
-              path: request.path,
-              timeout: policy.timeout,
-              attempts: attemptNo
-            }, slot))
-
-        // A received response: verified, then returned (2xx) or a typed API error.
-        const answerOf = (
-          response: Received,
-          attemptNo: number,
-          traced: boolean
-        ): Effect.Effect<Received, WechatPayRequestError> => {
-          const requestId = response.headers["request-id"]
-          let annotated: Effect.Effect<void> = Effect.void
-          if (traced) {
-            const attributes: Record<string, unknown> = { "http.response.status_code": response.status }
-            if (requestId !== undefined) attributes["wechatpay.request_id"] = requestId
-            annotated = Effect.annotateCurrentSpan(attributes)
-          }
-          if (response.status >= 200 && response.status < 300) {
-            return Effect.zipRight(annotated, Effect.as(verifier.verify(response), response))
-          }
-          // An error answer that carries WeChat Pay's signature headers is verified
-          // like any other; one with none (a gateway, a proxy) is kept, marked unverified.
-          const signed = response.headers["wechatpay-signature"] !== undefined ||
-            response.headers["wechatpay-serial"] !== undefined ||
-            response.headers["wechatpay-timestamp"] !== undefined
-          const failed = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const parsed = Option.getOrUndefined(decodeErrorBody(response.body))
-            return Effect.fail(
-              new WechatPayApiError({
-                ...context,
-                status: response.status,
-                code: parsed?.code,
-                serverMessage: parsed?.message,
-                detail: parsed?.detail,
-                requestId,
-                verified: signed,
-                attempts: attemptNo,
-                retryAfterMillis: parseRetryAfter(response.headers["retry-after"], now)
-              })
-            )
-          })
-          return Effect.zipRight(annotated, signed ? Effect.zipRight(verifier.verify(response), failed) : failed)
-        }
-
-        const sendSigned = (attemptNo: number, traced: boolean): Effect.Effect<Received, WechatPayRequestError> =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const timestamp = Math.floor(now / 1000)
-            const nonce = Protocol.nonce()
-            const message = Protocol.requestMessage(request.method, canonicalUrl, timestamp, nonce, body)
-            return Effect.flatMap(signer.sign(message), (signature) => {
-              const headers: Record<string, string> = {
-                Authorization: Protocol.authorization({
-                  mchid: signer.mchid,
-                  serialNo: signer.serialNo,
-                  nonce,
-                  signature,
-                  timestamp
-                }),
-                Accept: "application/json",
-                "User-Agent": userAgent,
-                "Wechatpay-Serial": verifier.acceptSerial
-              }
-              if (request.body !== undefined) headers["Content-Type"] = "application/json"
-              const sent = exchange === undefined
-                ? overHttpClient(headers, attemptNo)
-                : overExchange(exchange, headers, attemptNo)
-              return Effect.flatMap(sent, (response) => answerOf(response, attemptNo, traced))
-            })
-          })
-        // A span per attempt, when a tracer records spans. Effect's built-in tracer
-        // exports nothing, and a span costs memory per request (see above).
-        const attempt = (attemptNo: number): Effect.Effect<Received, WechatPayRequestError> =>
-          Effect.tracerWith((tracer) =>
-            tracer === defaultTracer ? sendSigned(attemptNo, false) : sendSigned(attemptNo, true).pipe(
-              Effect.withSpan("WechatPayClient.request", {
-                kind: "client",
-                // A stack trace per attempt costs more than the span itself.
-                captureStackTrace: false,
-                attributes: {
-                  "http.request.method": request.method,
-                  "url.path": request.path,
-                  "wechatpay.attempt": attemptNo
-                }
-              })
-            )
-          )
-
-        let attempts = 0
-        const once = Effect.suspend(() => {
-          attempts += 1
-          const run = attempts > 1 ? Effect.zipRight(Metric.increment(metrics.retries), attempt(attempts)) : attempt(attempts)
-          return limiter === undefined ? run : Effect.zipRight(limiter.take, run)
-        })
-        // The retry driver starts only after a first transient failure, which it is
-        // then fed (replayed), so delays and counts are exactly Effect.retry's.
-        const answered = Effect.catchIf(once, isTransient, (first) => {
-          let replayed = false
-          return Effect.suspend(() => replayed ? once : (replayed = true, Effect.fail(first))).pipe(
-            Effect.retry({ schedule: cachedSchedule(policy), while: isTransient })
-          )
-        }).pipe(Effect.mapError((error) => withAttempts(error, attempts)))
-
-        const decode = Schema.decodeUnknownEither(schema)
-        return Effect.flatMap(answered, (answer): Effect.Effect<A, WechatPayDecodeError> => {
-          const requestId = answer.headers["request-id"]
-          const where = { method: request.method, path: request.path, status: answer.status, requestId }
-          const json = parseJson(release(answer))
-          if (json === NOT_JSON) {
-            return Effect.fail(new WechatPayDecodeError({ ...where, where: "Json", issue: "the body is not valid JSON" }))
-          }
-          const decoded = decode(json)
-          return Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(
-            new WechatPayDecodeError({
-              ...where,
-              where: "Schema",
-              issue: ParseResult.TreeFormatter.formatErrorSync(decoded.left)
-            })
-          )
-        })
+        const prepared = prepare(base, request)
+        return retrying(policy, prepared.retry, limiter?.take, attemptOf(prepared, policy))
       })
-    return WechatPayClient.of({ execute })
+
+    const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>): Effect.Effect<A, WechatPayRequestError> =>
+      Effect.flatMap(answered(request), Decode.json(schema))
+    const executeNoContent = (request: Request): Effect.Effect<void, WechatPayRequestError> =>
+      Effect.flatMap(answered(request), Decode.noContent)
+    return WechatPayClient.of({ execute, executeNoContent })
   })
 
 /**

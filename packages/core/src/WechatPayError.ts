@@ -197,14 +197,19 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
   "WechatPayTransportError",
   {
     ...RequestContext,
-    reason: Schema.Literal("Connection", "Timeout"),
+    /**
+     * `Refused`: the connection was refused before a byte left, so WeChat Pay
+     * never saw the request. `Connection`: it failed later (reset, closed), so
+     * the request may have been processed. `Timeout`: no complete answer in time.
+     */
+    reason: Schema.Literal("Connection", "Timeout", "Refused"),
     description: Schema.String,
     attempts: Schema.Number
   }
 ) {
   override get message(): string {
     return `${this.method} ${this.path}: ${
-      this.reason === "Timeout" ? "timed out" : "connection failed"
+      this.reason === "Timeout" ? "timed out" : this.reason === "Refused" ? "connection refused" : "connection failed"
     } (${this.description})${suffix(undefined, this.attempts)}`
   }
 }
@@ -222,6 +227,41 @@ export class WechatPayDecryptError extends Schema.TaggedError<WechatPayDecryptEr
 }) {
   override get message(): string {
     return `${this.algorithm} decryption failed: ${this.reason}`
+  }
+}
+
+/**
+ * A call that moves money (the charge) may or may not have been processed:
+ * the request may have reached WeChat Pay, and no trustworthy answer came
+ * back (a timeout or a lost connection once the request could have left, a
+ * 5xx, `SYSTEM_ERROR`, an answer that failed verification or decoding). The
+ * library does not send it again. Query the charge by `outTradeNo` (for
+ * example with `Transactions.confirmTransaction`) before charging anew.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayOutcomeUnknownError extends Schema.TaggedError<WechatPayOutcomeUnknownError>()(
+  "WechatPayOutcomeUnknownError",
+  {
+    ...RequestContext,
+    /** The merchant order number the charge was sent with: the key to query it by. */
+    outTradeNo: Schema.String,
+    /** The failure that left the outcome unknown (its tag, e.g. `WechatPayTransportError`). */
+    failure: Schema.Literal(
+      "WechatPayTransportError",
+      "WechatPayApiError",
+      "WechatPayVerificationError",
+      "WechatPayDecodeError"
+    ),
+    /** What happened, as the underlying error describes it. */
+    description: Schema.String,
+    requestId: Schema.optional(Schema.String)
+  }
+) {
+  override get message(): string {
+    return `${this.method} ${this.path}: the outcome of charge ${this.outTradeNo} is unknown (${this.description}); ` +
+      `query it by out_trade_no before charging again${suffix(this.requestId)}`
   }
 }
 

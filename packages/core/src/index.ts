@@ -47,3 +47,13 @@ export * as WechatPayClient from "./WechatPayClient.js"
  * @since 0.1.0
  */
 export * as WechatPayError from "./WechatPayError.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as WechatPayRequest from "./WechatPayRequest.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as WechatPaySchema from "./WechatPaySchema.js"

@@ -28,6 +28,7 @@ const fakeClient = (listing: Listing) =>
     const layer = Layer.succeed(
       WechatPayClient.WechatPayClient,
       WechatPayClient.WechatPayClient.of({
+        executeNoContent: () => Effect.die("no 204 endpoint in this test"),
         execute: (request, schema) =>
           Effect.gen(function*() {
             const query = Object.fromEntries(request.query ?? [])
@@ -217,6 +218,7 @@ describe("allCollections prefetch (concurrency)", () => {
       const slow = Layer.succeed(
         WechatPayClient.WechatPayClient,
         WechatPayClient.WechatPayClient.of({
+          executeNoContent: () => Effect.die("no 204 endpoint in this test"),
           execute: (request, schema) =>
             Effect.flatMap(WechatPayClient.WechatPayClient, (inner) =>
               Effect.repeatN(Effect.yieldNow(), 50 - Number(new Map(request.query).get("offset")) / 20).pipe(

@@ -27,7 +27,8 @@ it.effect("lists through a fake WeChat Pay that checks every signature", () =>
 it.effect("the stub client of the README is a layer like any other", () =>
   Effect.gen(function*() {
     const Stub = Layer.succeed(WechatPayClient.WechatPayClient, WechatPayClient.WechatPayClient.of({
-      execute: () => Effect.die("not called in this test")
+      execute: () => Effect.die("not called in this test"),
+      executeNoContent: () => Effect.die("not called in this test")
     }))
     const error = yield* Effect.flip(
       FaceCollections.listFaceCollections({ organizationId: "", limit: 10 }).pipe(Effect.provide(Stub))

@@ -35,6 +35,12 @@ const describe = (error: unknown): string => {
   return ["Transport", code, inner?.message].filter((part) => part !== undefined && part !== "").join(": ")
 }
 
+// ECONNREFUSED: the TCP connection was refused, so no byte of the request left.
+const isRefused = (error: unknown): boolean => {
+  const code = (e: unknown) => typeof e === "object" && e !== null && "code" in e ? e.code : undefined
+  return code(error) === "ECONNREFUSED" || (error instanceof Error && code(error.cause) === "ECONNREFUSED")
+}
+
 class Aborted extends Error {
   readonly code = "ABORTED"
   constructor() {
@@ -116,7 +122,7 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
     if (this.settled) return
     const reject = this.reject
     this.finish()
-    reject(new Exchange.ExchangeFailure(describe(error)))
+    reject(new Exchange.ExchangeFailure(describe(error), isRefused(error)))
   }
 
   // Drops everything that leads to the response, the resolving functions too

@@ -107,7 +107,7 @@ describe("the Node exchange (core's Exchange over undici)", () => {
       expect(Date.now() - started).toBeLessThan(4_000)
     }))
 
-  it.scopedLive("a refused connection is a Connection transport error naming the cause", () =>
+  it.scopedLive("a refused connection is a Refused transport error (nothing left) naming the cause", () =>
     Effect.gen(function*() {
       const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
       const layer = clientFor({ ...server, url: "http://127.0.0.1:1" })
@@ -117,7 +117,7 @@ describe("the Node exchange (core's Exchange over undici)", () => {
           Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.none)
         )
       )
-      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Connection", attempts: 1 })
+      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Refused", attempts: 1 })
       expect(error.message).toContain("ECONNREFUSED")
     }))
 

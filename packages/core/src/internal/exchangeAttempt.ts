@@ -153,7 +153,11 @@ const settle = (attempt: Attempt, job: Job, resume: Resume) => {
         new WechatPayTransportError({
           method,
           path,
-          reason: attempt.timedOut ? "Timeout" : "Connection",
+          reason: attempt.timedOut
+            ? "Timeout"
+            : failure instanceof ExchangeFailure && failure.refused
+            ? "Refused"
+            : "Connection",
           description: attempt.timedOut
             ? `no complete response within ${Duration.format(timeout)}`
             : failure instanceof ExchangeFailure

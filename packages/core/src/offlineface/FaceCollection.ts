@@ -26,7 +26,9 @@
  *
  * @since 0.1.0
  */
-import { DateTime, ParseResult, Schema } from "effect"
+import { type DateTime, ParseResult, Schema } from "effect"
+import { parseTime } from "../internal/time.js"
+import * as WechatPaySchema from "../WechatPaySchema.js"
 
 /**
  * The three documented states.
@@ -58,87 +60,14 @@ export const CollectionState = Schema.Union(KnownCollectionState, UnknownCollect
  */
 export type CollectionState = typeof CollectionState.Type
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
-
-const pad = (n: number, width = 2) => String(n).padStart(width, "0")
-
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-
-// One zone object per offset seen (WeChat Pay sends +08:00): parsing a page
-// allocates no zones.
-const zones = new Map<number, DateTime.TimeZone.Offset>()
-const zoneOf = (offsetMillis: number) => {
-  let zone = zones.get(offsetMillis)
-  if (zone === undefined) {
-    zone = DateTime.zoneMakeOffset(offsetMillis)
-    zones.set(offsetMillis, zone)
-  }
-  return zone
-}
-
 /**
- * Parses WeChat Pay's RFC 3339 time; `undefined` when it is not one.
- *
- * @internal
- */
-export const parseTime = (text: string): DateTime.Zoned | undefined => {
-  const match = RFC3339.exec(text)
-  if (match === null) return undefined
-  const y = +match[1]!, mo = +match[2]!, d = +match[3]!, h = +match[4]!, mi = +match[5]!, s = +match[6]!
-  if (mo < 1 || mo > 12 || d < 1 || d > DAYS_IN_MONTH[mo - 1]! || (mo === 2 && d === 29 && !isLeap(y))) {
-    return undefined
-  }
-  if (h > 23 || mi > 59 || s > 59) return undefined
-  const fraction = match[7]
-  const zone = match[8]!
-  const offsetMinutes = zone === "Z"
-    ? 0
-    : (zone.charCodeAt(0) === 45 ? -1 : 1) * (+zone.slice(1, 3) * 60 + +zone.slice(4, 6))
-  const millis = fraction === undefined ? 0 : Math.floor(+`0${fraction}` * 1000)
-  const epoch = Date.UTC(y, mo - 1, d, h, mi, s, millis) - offsetMinutes * 60_000
-  return DateTime.unsafeMakeZoned(epoch, { timeZone: zoneOf(offsetMinutes * 60_000) })
-}
-
-/**
- * Formats a zoned time as WeChat Pay writes it: seconds, milliseconds only when
- * non-zero, the `±HH:MM` offset.
- *
- * @internal
- */
-export const formatTime = (dateTime: DateTime.Zoned): string => {
-  const offset = DateTime.zonedOffset(dateTime)
-  const local = new Date(DateTime.toEpochMillis(dateTime) + offset)
-  const millis = local.getUTCMilliseconds()
-  const sign = offset < 0 ? "-" : "+"
-  const abs = Math.abs(offset) / 60_000
-  return `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${
-    pad(local.getUTCHours())
-  }:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}${millis === 0 ? "" : `.${pad(millis, 3)}`}${sign}${
-    pad(Math.floor(abs / 60))
-  }:${pad(abs % 60)}`
-}
-
-/**
- * An RFC 3339 time as WeChat Pay writes it (`2024-03-01T10:00:00+08:00`),
- * decoded to a `DateTime.Zoned` that keeps the offset, and encoded back in the
- * same form: seconds, milliseconds only when non-zero, the `±HH:MM` offset.
+ * WeChat Pay's RFC 3339 time (`WechatPaySchema.Time`), under the name this
+ * module has always exported.
  *
  * @since 0.1.0
  * @category Schemas
  */
-export const WechatPayTime = Schema.transformOrFail(Schema.String, Schema.DateTimeZonedFromSelf, {
-  strict: true,
-  decode: (text, _, ast) => {
-    const time = parseTime(text)
-    return time === undefined
-      ? ParseResult.fail(
-        new ParseResult.Type(ast, text, "expected a valid RFC 3339 time such as 2024-03-01T10:00:00+08:00")
-      )
-      : ParseResult.succeed(time)
-  },
-  encode: (dateTime) => ParseResult.succeed(formatTime(dateTime))
-})
+export const WechatPayTime = WechatPaySchema.Time
 
 /**
  * One user to re-collect.

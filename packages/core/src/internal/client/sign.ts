@@ -1,0 +1,44 @@
+/**
+ * Step 1, sign: the headers of one attempt, signed afresh (new nonce and
+ * timestamp) over the exact method, path + query and body sent.
+ *
+ * @internal
+ */
+import { Clock, Effect } from "effect"
+import type { Service as Signer } from "../../Signer.js"
+import * as Protocol from "../protocol.js"
+import type { Prepared } from "./prepared.js"
+
+export interface SignEnv {
+  readonly signer: Signer
+  readonly userAgent: string
+  /** The serial the client accepts answers under, sent unless the request names another. */
+  readonly acceptSerial: string
+}
+
+export const signedHeaders = (env: SignEnv, request: Prepared): Effect.Effect<Record<string, string>> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const timestamp = Math.floor(now / 1000)
+    const nonce = Protocol.nonce()
+    const message = Protocol.requestMessage(request.method, request.canonicalUrl, timestamp, nonce, request.body ?? "")
+    return Effect.map(env.signer.sign(message), (signature) => {
+      const headers: Record<string, string> = {
+        Authorization: Protocol.authorization({
+          mchid: env.signer.mchid,
+          serialNo: env.signer.serialNo,
+          nonce,
+          signature,
+          timestamp
+        }),
+        Accept: "application/json",
+        "User-Agent": env.userAgent,
+        "Wechatpay-Serial": env.acceptSerial
+      }
+      if (request.body !== undefined) headers["Content-Type"] = "application/json"
+      const extra = request.headers
+      if (extra !== undefined) {
+        for (const name in extra) headers[name] = extra[name]!
+      }
+      return headers
+    })
+  })
