@@ -48,6 +48,7 @@ import * as RateLimiter from "./internal/rateLimiter.js"
 import { ResponseVerifier } from "./ResponseVerifier.js"
 import * as ResponseVerifierModule from "./ResponseVerifier.js"
 import { type Policy, RetryPolicy } from "./RetryPolicy.js"
+import * as SensitiveFields from "./SensitiveFields.js"
 import { Signer } from "./Signer.js"
 import * as SignerModule from "./Signer.js"
 import { WechatPayConfigError, type WechatPayRequestError } from "./WechatPayError.js"
@@ -227,16 +228,20 @@ export const layer = (
   Layer.effect(WechatPayClient, make(options))
 
 /**
- * The client with core's WebCrypto signer and verifier, from `Credentials`.
+ * The client with core's WebCrypto signer, verifier and sensitive-field
+ * encryption, from `Credentials`.
  *
  * @since 0.1.0
  * @category Layers
  */
 export const layerWebCrypto = (
   options: Options = {}
-): Layer.Layer<WechatPayClient, WechatPayConfigError, HttpClient.HttpClient | Credentials> =>
-  layer(options).pipe(
-    Layer.provide(Layer.merge(SignerModule.layerWebCrypto, ResponseVerifierModule.layerWebCrypto))
+): Layer.Layer<WechatPayClient | SensitiveFields.SensitiveFields, WechatPayConfigError, HttpClient.HttpClient | Credentials> =>
+  Layer.merge(
+    layer(options).pipe(
+      Layer.provide(Layer.merge(SignerModule.layerWebCrypto, ResponseVerifierModule.layerWebCrypto))
+    ),
+    SensitiveFields.layerWebCrypto
   )
 
 /**

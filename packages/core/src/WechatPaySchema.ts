@@ -114,3 +114,53 @@ export const Fen = Schema.Int.pipe(
   Schema.positive({ message: () => "must be a positive integer (fen)" }),
   Schema.lessThanOrEqualTo(Number.MAX_SAFE_INTEGER, { message: () => "is too large" })
 )
+
+/**
+ * A wire object in which a field goes by two names across sources (`use_id`
+ * and `user_id`): before `schema` decodes it, the alias is copied to the
+ * canonical name when only the alias is present. Encoding writes the
+ * canonical name.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { WechatPaySchema } from "@effect-wechatpay/core"
+ *
+ * const User = WechatPaySchema.withAlias(
+ *   Schema.Struct({ userId: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("use_id")) }),
+ *   { user_id: "use_id" }
+ * )
+ * Schema.decodeUnknownSync(User)({ user_id: "u1" }) // { userId: "u1" }
+ * ```
+ *
+ * @since 0.2.0
+ * @category Combinators
+ */
+export const withAlias = <A, I, R>(
+  schema: Schema.Schema<A, I, R>,
+  aliases: Readonly<Record<string, string>>
+): Schema.Schema<A, I, R> => {
+  const renamed = Schema.transform(
+    Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+    Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+    {
+      strict: true,
+      decode: (wire) => {
+        let out: Record<string, unknown> | undefined
+        for (const alias in aliases) {
+          const canonical = aliases[alias]!
+          if (alias in wire && !(canonical in wire)) {
+            out ??= { ...wire }
+            out[canonical] = wire[alias]
+            delete out[alias]
+          }
+        }
+        return out ?? wire
+      },
+      encode: (wire) => wire
+    }
+  )
+  return Schema.compose(renamed, schema as unknown as Schema.Schema<A, Record<string, unknown>, R>, {
+    strict: false
+  }) as unknown as Schema.Schema<A, I, R>
+}

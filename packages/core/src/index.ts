@@ -57,3 +57,8 @@ export * as WechatPayRequest from "./WechatPayRequest.js"
  * @since 0.2.0
  */
 export * as WechatPaySchema from "./WechatPaySchema.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SensitiveFields from "./SensitiveFields.js"

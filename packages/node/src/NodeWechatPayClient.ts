@@ -24,7 +24,7 @@
  *
  * @since 0.1.0
  */
-import { Credentials, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Credentials, type SensitiveFields, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
 import type { HttpClient } from "@effect/platform"
 // The module itself, not the barrel: the barrel loads all of platform-node (~0.2 s per process start).
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -32,6 +32,7 @@ import { Effect, Layer } from "effect"
 import * as Internal from "./internal/config.js"
 import * as NodeExchange from "./NodeExchange.js"
 import * as NodeResponseVerifier from "./NodeResponseVerifier.js"
+import * as NodeSensitiveFields from "./NodeSensitiveFields.js"
 import * as NodeSigner from "./NodeSigner.js"
 
 /**
@@ -81,12 +82,15 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient> = NodeHttpClien
 export const layerWithoutHttpClient = (
   options: WechatPayClient.Options = {}
 ): Layer.Layer<
-  WechatPayClient.WechatPayClient,
+  WechatPayClient.WechatPayClient | SensitiveFields.SensitiveFields,
   WechatPayError.WechatPayConfigError,
   Credentials.Credentials | HttpClient.HttpClient
 > =>
-  WechatPayClient.layer(options).pipe(
-    Layer.provide(Layer.merge(NodeSigner.layer, NodeResponseVerifier.layer))
+  Layer.merge(
+    WechatPayClient.layer(options).pipe(
+      Layer.provide(Layer.merge(NodeSigner.layer, NodeResponseVerifier.layer))
+    ),
+    NodeSensitiveFields.layer
   )
 
 /**
@@ -116,7 +120,11 @@ export const layerWithoutHttpClient = (
  */
 export const layer = (
   options: WechatPayClient.Options = {}
-): Layer.Layer<WechatPayClient.WechatPayClient, WechatPayError.WechatPayConfigError, Credentials.Credentials> =>
+): Layer.Layer<
+  WechatPayClient.WechatPayClient | SensitiveFields.SensitiveFields,
+  WechatPayError.WechatPayConfigError,
+  Credentials.Credentials
+> =>
   layerWithoutHttpClient(options).pipe(Layer.provide(Layer.merge(layerHttpClient, NodeExchange.layer)))
 
 /**
@@ -173,7 +181,7 @@ export type ConfigOptions = Omit<WechatPayClient.Options, "baseUrl">
  */
 export const layerConfig = (
   options: ConfigOptions = {}
-): Layer.Layer<WechatPayClient.WechatPayClient, WechatPayError.WechatPayConfigError> =>
+): Layer.Layer<WechatPayClient.WechatPayClient | SensitiveFields.SensitiveFields, WechatPayError.WechatPayConfigError> =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const loaded = yield* Internal.loadCredentialsConfig
     const baseUrl = yield* Internal.loadBaseUrl

@@ -22,3 +22,8 @@ export * as NodeSigner from "./NodeSigner.js"
  * @since 0.1.0
  */
 export * as NodeWechatPayClient from "./NodeWechatPayClient.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as NodeSensitiveFields from "./NodeSensitiveFields.js"
