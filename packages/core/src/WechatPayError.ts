@@ -266,6 +266,32 @@ export class WechatPayOutcomeUnknownError extends Schema.TaggedError<WechatPayOu
 }
 
 /**
+ * A charge was queried until the time budget ran out and did not reach a
+ * final state: still pending (`lastState`), or never found (`found: false`:
+ * WeChat Pay probably never processed it; its query will say so later).
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayConfirmTimeoutError extends Schema.TaggedError<WechatPayConfirmTimeoutError>()(
+  "WechatPayConfirmTimeoutError",
+  {
+    outTradeNo: Schema.String,
+    /** Whether WeChat Pay knew the charge at the last query. */
+    found: Schema.Boolean,
+    /** The `trade_state` of the last answer, when there was one. */
+    lastState: Schema.optional(Schema.String),
+    elapsedMillis: Schema.Number
+  }
+) {
+  override get message(): string {
+    return `charge ${this.outTradeNo} is not final after ${Math.round(this.elapsedMillis / 1000)} s: ${
+      this.found ? `last state ${this.lastState ?? "(none)"}` : "WeChat Pay does not know it"
+    }`
+  }
+}
+
+/**
  * Any error a WeChat Pay request can fail with once it has been built.
  *
  * @since 0.1.0

@@ -62,3 +62,8 @@ export * as WechatPaySchema from "./WechatPaySchema.js"
  * @since 0.2.0
  */
 export * as SensitiveFields from "./SensitiveFields.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Transactions from "./offlineface/Transactions.js"
