@@ -11,7 +11,7 @@
  * import { Effect } from "effect"
  * import { FaceCollections } from "@effect-wechatpay/core"
  *
- * const program = FaceCollections.getFaceCollection({ organizationId: "1234567", collectionId: "c-1" }).pipe(
+ * const program = FaceCollections.getFaceCollection({ collectionId: "FC2353ZJIHOJKHOIIOIJ" }).pipe(
  *   Effect.catchTags({
  *     WechatPayApiError: (e) => Effect.logWarning(`${e.status} ${e.code}: ${e.serverMessage}`),
  *     WechatPayVerificationError: (e) => Effect.logError(`forged or broken response: ${e.check}`)
