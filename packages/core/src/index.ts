@@ -67,3 +67,33 @@ export * as SensitiveFields from "./SensitiveFields.js"
  * @since 0.2.0
  */
 export * as Transactions from "./offlineface/Transactions.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Authinfo from "./offlineface/Authinfo.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Contracts from "./offlineface/Contracts.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Repayment from "./offlineface/Repayment.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Organizations from "./offlinefacemch/Organizations.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FaceUsers from "./offlinefacemch/FaceUsers.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Tokens from "./offlinefacemch/Tokens.js"

@@ -47,10 +47,9 @@ import {
   type WechatPayTransportError
 } from "../WechatPayError.js"
 import * as WechatPaySchema from "../WechatPaySchema.js"
+import { field, optionalField } from "../internal/fields.js"
 import { invalid } from "../internal/input.js"
 
-const field = <S extends Schema.Schema.Any>(schema: S, key: string) => Schema.propertySignature(schema).pipe(Schema.fromKey(key))
-const optionalField = <S extends Schema.Schema.All>(schema: S, key: string) => Schema.optional(schema).pipe(Schema.fromKey(key))
 
 // ---------------------------------------------------------------------------------------------------------------
 // out_trade_no
