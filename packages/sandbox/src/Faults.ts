@@ -49,10 +49,18 @@ export const faultKinds = [
   "wrong-serial",
   "missing-header",
   "malformed-json",
-  "unknown-state"
+  "unknown-state",
+  "charge-drop",
+  "charge-500"
 ] as const
 
 /**
+ * - `charge-drop`: process the charge (`POST /v3/offlineface/transactions`: the transaction is recorded), then
+ *   drop the connection without answering. Applies to the charge only.
+ * - `charge-500`: process the charge, then answer 500 `SYSTEM_ERROR`. Applies to the charge only.
+ * - Any fault takes `route=NAME` (a route name of the sandbox, e.g. `createTransaction`, `getTransaction`): it then
+ *   applies to requests of that route only, and counts them alone for `first=`/`nth=`. `429`, `500` and `reset`
+ *   strike before anything is processed: nothing is recorded.
  * - `429`: answer 429 `FREQUENCY_LIMITED` (optional `Retry-After`), before authentication.
  * - `500`: answer 500 `SYSTEM_ERROR`, before authentication.
  * - `reset`: drop the connection without answering (in memory: a transport `RequestError`).
@@ -83,6 +91,8 @@ export interface Fault {
   readonly header?: string | undefined
   /** `unknown-state` only: the unknown `collection_state` value (default `PHOTO_REVIEWING`). */
   readonly state?: string | undefined
+  /** Only requests of this route (e.g. `createTransaction`); their own count drives `first`/`nth`. Default: every route. */
+  readonly route?: string | undefined
 }
 
 /**
@@ -207,7 +217,7 @@ type Mutable<A> = { -readonly [K in keyof A]: A[K] }
 
 const parseFault = (kind: FaultKind, params: ReadonlyArray<{ text: string; column: number }>, column: number) => {
   let select: Selector | undefined
-  const fault: { retryAfter?: number; header?: string; state?: string } = {}
+  const fault: { retryAfter?: number; header?: string; state?: string; route?: string } = {}
   for (const { column: col, text } of params) {
     const eq = text.indexOf("=")
     const name = eq < 0 ? text : text.slice(0, eq)
@@ -258,10 +268,15 @@ const parseFault = (kind: FaultKind, params: ReadonlyArray<{ text: string; colum
         if (fault.state !== undefined) throw new Failure(col, `"state" given twice`)
         fault.state = needValue()
         break
+      case "route":
+        if (fault.route !== undefined) throw new Failure(col, `"route" given twice`)
+        if (!/^[A-Za-z]+$/.test(needValue())) throw new Failure(col + 6, `"route" must be a route name`)
+        fault.route = needValue()
+        break
       default:
         throw new Failure(
           col,
-          `unknown parameter "${name}" for fault "${kind}" (expected first=k, nth=i[+j…], rate=p, every` +
+          `unknown parameter "${name}" for fault "${kind}" (expected first=k, nth=i[+j…], rate=p, every, route=name` +
             (kind === "429"
               ? ", retry-after=s"
               : kind === "missing-header"
@@ -279,6 +294,7 @@ const parseFault = (kind: FaultKind, params: ReadonlyArray<{ text: string; colum
   if (fault.retryAfter !== undefined) out.retryAfter = fault.retryAfter
   if (fault.header !== undefined) out.header = fault.header
   if (fault.state !== undefined) out.state = fault.state
+  if (fault.route !== undefined) out.route = fault.route
   return out
 }
 
@@ -379,6 +395,7 @@ export const formatFaults = (faults: Faults): string => {
     if (f.retryAfter !== undefined) e += `:retry-after=${f.retryAfter}`
     if (f.header !== undefined) e += `:header=${f.header}`
     if (f.state !== undefined) e += `:state=${f.state}`
+    if (f.route !== undefined) e += `:route=${f.route}`
     entries.push(e)
   }
   if (faults.cap !== undefined) entries.push(`cap=${faults.cap}`)

@@ -178,6 +178,36 @@ export interface RequestRecord {
   readonly requestId: string | undefined
   /** Faults applied to this request (`"quota"` for a quota rejection). */
   readonly faults: ReadonlyArray<Faults.FaultKind | "quota">
+  /** The request body as received ("" when none). */
+  readonly body: string
+  /** The route's name (`createTransaction`, `updateFaceUser`, …; see the README), when the path is one. */
+  readonly route: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ProductView {
+  /** Charges processed: a charge refused (bad input, duplicate `out_trade_no`, a 429/500/reset fault) is not one. */
+  readonly charges: number
+  readonly transactions: ReadonlyArray<{ readonly outTradeNo: string; readonly tradeState: string }>
+  /** Pre-signs accepted: the serial they came under and the plaintext of each encrypted field, by wire path. */
+  readonly presigns: ReadonlyArray<{ readonly serial: string; readonly decrypted: Readonly<Record<string, string>> }>
+  /** User updates accepted, likewise. */
+  readonly updates: ReadonlyArray<{ readonly serial: string; readonly decrypted: Readonly<Record<string, string>> }>
+  readonly users: ReadonlyArray<{
+    readonly organizationId: string
+    readonly outUserId: string
+    readonly useId: string
+    readonly userName: string
+    readonly userType: string
+    readonly className: string | undefined
+    readonly status: string
+    readonly phone: string | undefined
+    readonly contractId: string | undefined
+  }>
+  readonly contracts: ReadonlyArray<{ readonly contractId: string; readonly contractState: string; readonly useId: string }>
 }
 
 /**
@@ -185,6 +215,8 @@ export interface RequestRecord {
  * @category Models
  */
 export interface Service {
+  /** The K12 product's state (organizations, users, contracts, charges), as the routes left it. */
+  readonly product: Effect.Effect<ProductView>
   readonly config: SandboxConfig
   /** The data options in effect (pass them to `FaceCollections.*`). */
   readonly data: FaceCollections.DataOptions

@@ -55,8 +55,10 @@ describe("known-answer request vectors", () => {
             body: v.body
           })
         )
-        // only the list endpoint exists here; everything else must get past authentication to a 404
-        expect(res.status).toBe(v.url.startsWith("/v3/offlineface/face-collections?") ? 200 : 404)
+        // authenticated: the list and authinfo answer 200; the rest name nothing the sandbox holds (404)
+        expect(res.status).toBe(
+          v.url.startsWith("/v3/offlineface/face-collections?") || v.url === "/v3/offlineface/authinfo" ? 200 : 404
+        )
         expect(verifies(wechatpayPublicKeyPem, res.headers, res.body)).toBe(true)
         // a one-character change of the body or URL breaks it
         const tampered = asResponse(

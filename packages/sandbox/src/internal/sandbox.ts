@@ -19,6 +19,7 @@ import * as Certificate from "../Certificate.js"
 import * as FaceCollections from "../FaceCollections.js"
 import * as Faults from "../Faults.js"
 import type * as Sandbox from "../Sandbox.js"
+import * as K12 from "./k12.js"
 
 const schema = "WECHATPAY2-SHA256-RSA2048"
 const listPath = "/v3/offlineface/face-collections"
@@ -184,7 +185,8 @@ export const parseAuthorization = (header: string | undefined): ParsedAuth => {
 
 interface RouteResult {
   readonly status: number
-  readonly json: unknown
+  /** `undefined`: no content (an empty body). */
+  readonly json?: unknown
 }
 
 interface Signer {
@@ -276,6 +278,15 @@ const makeService = (self: Internals): Sandbox.Service => {
   let historyStart = 0 // ring buffer head once full
   const nonces = new Map<string, number>() // nonce → Clock ms when accepted (insertion-ordered)
   let quotaWindow: Array<number> = []
+  let routeSeqs: Array<number> = [] // per fault bound to a route: requests of that route seen
+  // The product's state; encrypted fields are decrypted with the key their request's Wechatpay-Serial names.
+  const product = K12.makeState(
+    config.mchid,
+    new Map([
+      [config.wechatpayPublicKeyId, self.publicKeySigner.key],
+      [config.platformCertificateSerial, self.certificateSigner.key]
+    ])
+  )
 
   const wrongSerials = {
     publicKey: config.wechatpayPublicKeyId.replace(/[0-9]{4}$/, (d) => (d === "9999" ? "9998" : "9999")),
@@ -414,16 +425,40 @@ const makeService = (self: Internals): Sandbox.Service => {
     return { status: 200, json: item }
   }
 
-  const route = (req: Sandbox.SandboxRequest, cap: number | undefined): RouteResult => {
-    const q = req.url.indexOf("?")
-    const path = q < 0 ? req.url : req.url.slice(0, q)
-    const rawQuery = q < 0 ? "" : req.url.slice(q + 1)
+  const splitUrl = (url: string) => {
+    const q = url.indexOf("?")
+    return { path: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? "" : url.slice(q + 1) }
+  }
+
+  /** The route's name, for faults and the request log: face collections, else the product's table. */
+  const routeOf = (req: Sandbox.SandboxRequest): string | undefined => {
+    const { path } = splitUrl(req.url)
+    if (req.method === "GET" && path === listPath) return "listFaceCollections"
+    if (req.method === "GET" && path.startsWith(listPath + "/")) return "getFaceCollection"
+    const found = K12.match(req.method, path)
+    return found._tag === "Route" ? found.route.name : undefined
+  }
+
+  const route = (req: Sandbox.SandboxRequest, cap: number | undefined, serial: string | undefined, now: number): RouteResult => {
+    const { path, rawQuery } = splitUrl(req.url)
     if (req.method === "GET" && path === listPath) return list(rawQuery, cap)
     if (req.method === "GET" && path.startsWith(listPath + "/")) {
       const rest = path.slice(listPath.length + 1)
       if (rest !== "" && !rest.includes("/")) return getOne(rest)
     }
-    return notFound("NOT_FOUND", `no such endpoint: ${req.method} ${path}`)
+    const found = K12.match(req.method, path)
+    if (found._tag === "Route") {
+      return found.route.handle(product, {
+        params: found.params,
+        query: new URLSearchParams(rawQuery),
+        body: req.body ?? "",
+        serial,
+        now
+      })
+    }
+    return found._tag === "WrongMethod"
+      ? { status: 405, json: problemBody({ status: 405, code: "METHOD_NOT_ALLOWED", message: `${req.method} is not allowed on ${path}` }) }
+      : notFound("NOT_FOUND", `no such endpoint: ${req.method} ${path}`)
   }
 
   const withUnknownState = (json: unknown, state: string): unknown => {
@@ -459,6 +494,16 @@ const makeService = (self: Internals): Sandbox.Service => {
         return { mySeq: seq, faultSeq: seq - faultBase, plan: faults }
       })
       const requestSerial = headers.get("wechatpay-serial")
+      const routeName = routeOf(req)
+      const routeCounts = yield* Effect.sync(() => {
+        const counts: Array<number> = []
+        ;(plan.faults ?? []).forEach((f, i) => {
+          if (f.route !== undefined && f.route === routeName) routeSeqs[i] = (routeSeqs[i] ?? 0) + 1
+          counts[i] = routeSeqs[i] ?? 0
+        })
+        return counts
+      })
+      const routeSeq = (i: number) => routeCounts[i] ?? 0
       const base = {
         seq: mySeq,
         receivedAt,
@@ -474,7 +519,12 @@ const makeService = (self: Internals): Sandbox.Service => {
         if (plan.latency !== undefined && plan.latency > 0) yield* Effect.sleep(Duration.millis(plan.latency))
         const now = yield* Clock.currentTimeMillis
         const seed = plan.seed ?? data.seed ?? FaceCollections.defaultSeed
-        const selected = (plan.faults ?? []).filter((f, i) => Faults.isSelected(f.select, faultSeq, seed, i))
+        // A fault bound to a route counts that route's requests alone.
+        const selected = (plan.faults ?? []).filter((f, i) =>
+          f.route === undefined
+            ? Faults.isSelected(f.select, faultSeq, seed, i)
+            : f.route === routeName && Faults.isSelected(f.select, routeSeq(i), seed, i)
+        )
         const pick = (kind: Faults.FaultKind) => selected.find((f) => f.kind === kind)
 
         if (pick("reset") !== undefined) {
@@ -513,8 +563,20 @@ const makeService = (self: Internals): Sandbox.Service => {
           if (failure !== undefined) {
             return { status: 401, json: problemBody({ status: 401, code: "SIGN_ERROR", message: failure }) }
           }
-          return route(req, plan.cap)
+          const routed = route(req, plan.cap, requestSerial, now)
+          // The charge faults strike after the charge was processed: WeChat Pay charged, the caller cannot know.
+          if (routeName === "createTransaction" && routed.status === 200) {
+            const after = selected.find((f) => f.kind === "charge-500" || f.kind === "charge-drop")
+            if (after !== undefined) {
+              applied.push(after.kind)
+              return after.kind === "charge-drop"
+                ? { status: -1 }
+                : { status: 500, json: problemBody({ status: 500, code: "SYSTEM_ERROR", message: "system error" }) }
+            }
+          }
+          return routed
         })
+        if (result.status === -1) return "reset" as const
 
         let json = result.json
         const unknown = pick("unknown-state")
@@ -523,7 +585,7 @@ const makeService = (self: Internals): Sandbox.Service => {
           if (changed !== json) applied.push("unknown-state")
           json = changed
         }
-        let body = JSON.stringify(json)
+        let body = json === undefined ? "" : JSON.stringify(json)
         if (pick("malformed-json") !== undefined) {
           applied.push("malformed-json")
           body = body.slice(0, Math.max(1, Math.floor(body.length / 2)))
@@ -584,7 +646,9 @@ const makeService = (self: Internals): Sandbox.Service => {
               ...base,
               status: Exit.isSuccess(exit) ? (exit.value === "reset" ? "reset" : exit.value.status) : "interrupted",
               requestId,
-              faults: applied
+              faults: applied,
+              body: req.body ?? "",
+              route: routeName
             })
           )
         )
@@ -592,6 +656,28 @@ const makeService = (self: Internals): Sandbox.Service => {
     })
 
   return {
+    product: Effect.sync(() => ({
+      charges: product.charges,
+      transactions: [...product.transactions.values()].map((t) => ({ outTradeNo: t.outTradeNo, tradeState: t.tradeState })),
+      presigns: product.presigns.map((p) => ({ serial: p.serial, decrypted: { ...p.decrypted } })),
+      updates: product.updates.map((p) => ({ serial: p.serial, decrypted: { ...p.decrypted } })),
+      users: [...product.users.values()].map((u) => ({
+        organizationId: u.organizationId,
+        outUserId: u.outUserId,
+        useId: u.useId,
+        userName: u.userName,
+        userType: u.userType,
+        className: u.className,
+        status: u.status,
+        phone: u.phone,
+        contractId: u.contractId
+      })),
+      contracts: [...product.contracts.values()].map((c) => ({
+        contractId: c.contractId,
+        contractState: c.contractState,
+        useId: c.useId
+      }))
+    })),
     config,
     data,
     handle,
@@ -605,6 +691,7 @@ const makeService = (self: Internals): Sandbox.Service => {
       Effect.sync(() => {
         faults = next
         faultBase = seq
+        routeSeqs = []
         quotaWindow = []
       }),
     itemAt: (organizationId, index) => FaceCollections.itemAt(data, organizationId, index),
