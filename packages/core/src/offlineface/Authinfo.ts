@@ -59,7 +59,7 @@ export const AuthinfoRequest = Schema.Struct({
  */
 export type AuthinfoParams = typeof AuthinfoRequest.Type
 
-const Seconds = Schema.Union(Schema.Number, Schema.NumberFromString).pipe(Schema.nonNegative())
+const Seconds = Schema.Union(Schema.Number, Schema.NumberFromString).pipe(Schema.finite(), Schema.nonNegative())
 const decodeSeconds = Schema.decodeUnknownEither(Seconds)
 
 /**
