@@ -132,6 +132,48 @@ export const metrics = {
 
 const USER_AGENT = "effect-wechatpay/0.1.0"
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
+
+/**
+ * What is wrong with a base URL, or `undefined`: an http(s) URL without
+ * credentials, query or fragment (they would mangle the signed path), and
+ * plain `http://` only to a loopback host (the sandbox). The URL is never
+ * echoed: it may carry a password.
+ *
+ * @since 0.2.0
+ * @category Config
+ */
+export const baseUrlIssue = (url: string): string | undefined => {
+  if (!URL.canParse(url)) return "must be an http(s) URL, e.g. https://api.mch.weixin.qq.com"
+  const parsed = new URL(url)
+  if (!/^https?:$/.test(parsed.protocol)) return "must be an http(s) URL, e.g. https://api.mch.weixin.qq.com"
+  if (parsed.username !== "" || parsed.password !== "") return "must not carry a user name or password"
+  if (parsed.search !== "" || parsed.hash !== "" || /[?#]/.test(url)) return "must not have a query or a fragment"
+  if (parsed.protocol === "http:" && !LOOPBACK.test(parsed.hostname)) {
+    return "plain http:// is allowed to a loopback host only (localhost, 127.0.0.1, [::1]); use https://"
+  }
+  return undefined
+}
+
+/**
+ * The documented range of `requestsPerSecond`.
+ *
+ * @since 0.2.0
+ * @category Config
+ */
+export const REQUESTS_PER_SECOND_RANGE = { min: 0.1, max: 10_000 } as const
+
+/**
+ * What is wrong with a rate, or `undefined`.
+ *
+ * @since 0.2.0
+ * @category Config
+ */
+export const requestsPerSecondIssue = (rate: number): string | undefined =>
+  Number.isFinite(rate) && rate >= REQUESTS_PER_SECOND_RANGE.min && rate <= REQUESTS_PER_SECOND_RANGE.max
+    ? undefined
+    : `must be a number of requests per second from ${REQUESTS_PER_SECOND_RANGE.min} to ${REQUESTS_PER_SECOND_RANGE.max}`
+
 /** Effect's own tracer: its spans go nowhere, so the client makes none under it. */
 const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
@@ -147,9 +189,8 @@ export const make = (
 ): Effect.Effect<Service, WechatPayConfigError, HttpClient.HttpClient | Signer | ResponseVerifier> =>
   Effect.gen(function*() {
     const base = (options.baseUrl ?? PRODUCTION_URL).replace(/\/+$/, "")
-    if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
-      return yield* new WechatPayConfigError({ setting: "baseUrl", issue: "must be an http(s) URL" })
-    }
+    const baseIssue = baseUrlIssue(base)
+    if (baseIssue !== undefined) return yield* new WechatPayConfigError({ setting: "baseUrl", issue: baseIssue })
     const signer = yield* Signer
     const verifier = yield* ResponseVerifier
     // One span per attempt is this client's (below); the transport's own, with an
@@ -163,9 +204,8 @@ export const make = (
       : undefined
     const userAgent = options.userAgent ?? USER_AGENT
     const rps = options.requestsPerSecond
-    if (rps !== undefined && !(Number.isFinite(rps) && rps > 0)) {
-      return yield* new WechatPayConfigError({ setting: "requestsPerSecond", issue: "must be a positive number" })
-    }
+    const rateIssue = rps === undefined ? undefined : requestsPerSecondIssue(rps)
+    if (rateIssue !== undefined) return yield* new WechatPayConfigError({ setting: "requestsPerSecond", issue: rateIssue })
     const limiter = rps === undefined ? undefined : yield* RateLimiter.make(rps)
 
     const env: SignEnv = { signer, userAgent, acceptSerial: verifier.acceptSerial }
@@ -253,7 +293,13 @@ export const layerWebCrypto = (
  */
 export const config: Config.Config<Options> = Config.all({
   baseUrl: Config.string("WECHATPAY_BASE_URL").pipe(Config.withDefault(PRODUCTION_URL)),
-  requestsPerSecond: Config.number("WECHATPAY_REQUESTS_PER_SECOND").pipe(
+  // A plain decimal: a number parser would read "0x10" as 16 and "1e-9" as a rate that never sends.
+  requestsPerSecond: Config.string("WECHATPAY_REQUESTS_PER_SECOND").pipe(
+    Config.validate({
+      message: "must be a plain decimal number of requests per second, e.g. 150 or 2.5",
+      validation: (text) => /^\d{1,6}(\.\d{1,6})?$/.test(text.trim())
+    }),
+    Config.map((text) => Number(text.trim())),
     Config.option,
     Config.map(Option.getOrUndefined)
   )

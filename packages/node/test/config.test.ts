@@ -353,7 +353,14 @@ describe("layerConfig: a missing or malformed variable names it, never the secre
     ["WECHATPAY_BASE_URL not a URL", (env) => ({ ...env, WECHATPAY_BASE_URL: "api.mch.weixin.qq.com" }), "WECHATPAY_BASE_URL"],
     ["WECHATPAY_BASE_URL not http(s)", (env) => ({ ...env, WECHATPAY_BASE_URL: "ftp://127.0.0.1" }), "WECHATPAY_BASE_URL"],
     ["WECHATPAY_REQUESTS_PER_SECOND not a number", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "fast" }), "WECHATPAY_REQUESTS_PER_SECOND"],
-    ["WECHATPAY_REQUESTS_PER_SECOND zero", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "0" }), "WECHATPAY_REQUESTS_PER_SECOND"]
+    ["WECHATPAY_REQUESTS_PER_SECOND zero", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "0" }), "WECHATPAY_REQUESTS_PER_SECOND"],
+    ["WECHATPAY_REQUESTS_PER_SECOND in exponent form", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "1e-9" }), "WECHATPAY_REQUESTS_PER_SECOND"],
+    ["WECHATPAY_REQUESTS_PER_SECOND in hex", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "0x10" }), "WECHATPAY_REQUESTS_PER_SECOND"],
+    ["WECHATPAY_REQUESTS_PER_SECOND above the range", (env) => ({ ...env, WECHATPAY_REQUESTS_PER_SECOND: "100000" }), "WECHATPAY_REQUESTS_PER_SECOND"],
+    ["WECHATPAY_BASE_URL with a query", (env) => ({ ...env, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com/?x=1" }), "WECHATPAY_BASE_URL"],
+    ["WECHATPAY_BASE_URL with a fragment", (env) => ({ ...env, WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com/#a" }), "WECHATPAY_BASE_URL"],
+    ["WECHATPAY_BASE_URL plain http to a remote host", (env) => ({ ...env, WECHATPAY_BASE_URL: "http://api.mch.weixin.qq.com" }), "WECHATPAY_BASE_URL"],
+    ["WECHATPAY_BASE_URL with a password", (env) => ({ ...env, WECHATPAY_BASE_URL: "https://u:secret@api.mch.weixin.qq.com" }), "WECHATPAY_BASE_URL"]
   ]
 
   for (const [label, change, setting, issue] of cases) {

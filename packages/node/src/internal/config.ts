@@ -251,9 +251,8 @@ export const loadBaseUrl: Effect.Effect<string, WechatPayError.WechatPayConfigEr
   const configured = yield* Effect.mapError(optional(V.baseUrl), Credentials.fromConfigError)
   const baseUrl = Option.getOrElse(configured, () => WechatPayClient.PRODUCTION_URL)
   // The value is not echoed: a URL may carry user:password.
-  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    return yield* configError(V.baseUrl, "must be an http(s) URL, e.g. https://api.mch.weixin.qq.com")
-  }
+  const issue = WechatPayClient.baseUrlIssue(baseUrl.replace(/\/+$/, ""))
+  if (issue !== undefined) return yield* configError(V.baseUrl, issue)
   return baseUrl
 })
 
@@ -262,9 +261,12 @@ export const loadRequestsPerSecond: Effect.Effect<number | undefined, WechatPayE
   function*() {
     const configured = yield* Effect.mapError(optional(V.requestsPerSecond), Credentials.fromConfigError)
     if (Option.isNone(configured)) return undefined
-    const value = Number(configured.value)
-    if (!Number.isFinite(value) || value <= 0) {
-      return yield* configError(V.requestsPerSecond, "must be a positive number of requests per second")
+    // A plain decimal: Number() would read "0x10" as 16 and "1e-9" as a rate that never sends.
+    const text = configured.value.trim()
+    const value = /^\d{1,6}(\.\d{1,6})?$/.test(text) ? Number(text) : Number.NaN
+    const issue = WechatPayClient.requestsPerSecondIssue(value)
+    if (issue !== undefined) {
+      return yield* configError(V.requestsPerSecond, `${issue}, written as a plain decimal (e.g. 150 or 2.5)`)
     }
     return value
   }
