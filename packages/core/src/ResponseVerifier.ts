@@ -80,6 +80,9 @@ export type Bytes = Pem.Bytes
 export interface KeyEntry<K> {
   readonly id: string
   readonly key: K
+  /** Certificates: the validity period, epoch milliseconds. A key outside it verifies nothing. */
+  readonly notBefore?: number | undefined
+  readonly notAfter?: number | undefined
 }
 
 /**
@@ -105,7 +108,7 @@ const REQUIRED = ["wechatpay-timestamp", "wechatpay-nonce", "wechatpay-signature
  * @category Constructors
  */
 export const make = <K>(options: MakeOptions<K>): Service => {
-  const keys = new Map(options.keys.map((entry) => [entry.id, entry.key]))
+  const keys = new Map(options.keys.map((entry) => [entry.id, entry]))
   const maxSkew = options.maxSkewSeconds ?? 300
   const encoder = new TextEncoder()
   return ResponseVerifier.of({
@@ -136,8 +139,8 @@ export const make = <K>(options: MakeOptions<K>): Service => {
       if (!/^\d{1,15}$/.test(timestamp)) {
         return fail("InvalidTimestamp", "Wechatpay-Timestamp is not a number of seconds")
       }
-      const key = keys.get(serial)
-      if (key === undefined) {
+      const entry = keys.get(serial)
+      if (entry === undefined) {
         return fail("UnknownSerial", `no verification key is configured for Wechatpay-Serial ${serial}`)
       }
       const bytes = Encoding.decodeBase64(signature)
@@ -145,13 +148,19 @@ export const make = <K>(options: MakeOptions<K>): Service => {
         return fail("MalformedSignature", "Wechatpay-Signature is not base64")
       }
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (entry.notBefore !== undefined && now < entry.notBefore) {
+          return fail("KeyNotValid", `the platform certificate ${serial} is not valid yet`)
+        }
+        if (entry.notAfter !== undefined && now > entry.notAfter) {
+          return fail("KeyNotValid", `the platform certificate ${serial} has expired`)
+        }
         const skew = Math.abs(Math.floor(now / 1000) - Number(timestamp))
         if (skew >= maxSkew) {
           return fail("StaleTimestamp", `Wechatpay-Timestamp is ${skew} s from the local clock (limit ${maxSkew} s)`)
         }
         const message = encoder.encode(responseMessage(timestamp, nonce, response.body))
         return Effect.flatMap(
-          options.verifySignature(key, message, new Uint8Array(bytes.right)),
+          options.verifySignature(entry.key, message, new Uint8Array(bytes.right)),
           (valid) => valid ? Effect.void : fail("BadSignature", "the signature does not match the response body")
         )
       })
@@ -178,9 +187,13 @@ export interface DecodedKeys {
  * @since 0.1.0
  * @category Constructors
  */
-export const decodeKeys = (verification: VerificationKeys): Either.Either<DecodedKeys, WechatPayConfigError> => {
+export const decodeKeys = (
+  verification: VerificationKeys,
+  nowMillis: number = Date.now()
+): Either.Either<DecodedKeys, WechatPayConfigError> => {
   const keys: Array<KeyEntry<Pem.Bytes>> = []
   let newest: Pem.CertificateInfo | undefined
+  let certificates = 0
   for (const [index, pem] of (verification.platformCertificates ?? []).entries()) {
     const certs = Pem.certificates(pem)
     if (Either.isLeft(certs)) {
@@ -189,8 +202,11 @@ export const decodeKeys = (verification: VerificationKeys): Either.Either<Decode
       )
     }
     for (const cert of certs.right) {
-      keys.push({ id: cert.serial, key: cert.spki })
-      if (newest === undefined || cert.notBefore > newest.notBefore) newest = cert
+      certificates += 1
+      keys.push({ id: cert.serial, key: cert.spki, notBefore: cert.notBefore, notAfter: cert.notAfter })
+      // Only a certificate valid now is advertised in Wechatpay-Serial.
+      const valid = cert.notBefore <= nowMillis && nowMillis <= cert.notAfter
+      if (valid && (newest === undefined || cert.notBefore > newest.notBefore)) newest = cert
     }
   }
   if (verification.publicKey !== undefined) {
@@ -201,6 +217,14 @@ export const decodeKeys = (verification: VerificationKeys): Either.Either<Decode
     keys.push({ id: verification.publicKey.id, key: der.right })
   }
   const acceptSerial = verification.publicKey?.id ?? newest?.serial
+  if (acceptSerial === undefined && certificates > 0) {
+    return Either.left(
+      new WechatPayConfigError({
+        setting: "verification.platformCertificates",
+        issue: "no configured platform certificate is valid now (all expired or not yet valid)"
+      })
+    )
+  }
   if (acceptSerial === undefined) {
     return Either.left(new WechatPayConfigError({ setting: "verification", issue: "no WeChat Pay verification key" }))
   }
@@ -220,7 +244,7 @@ export const makeWebCrypto = (
   options: { readonly maxSkewSeconds?: number } = {}
 ): Effect.Effect<Service, WechatPayConfigError> =>
   Effect.gen(function*() {
-    const decoded = yield* decodeKeys(verification)
+    const decoded = yield* decodeKeys(verification, yield* Clock.currentTimeMillis)
     const keys = yield* Effect.forEach(decoded.keys, (entry) =>
       Effect.tryPromise({
         try: () => globalThis.crypto.subtle.importKey("spki", entry.key, ALGORITHM, false, ["verify"]),
@@ -229,7 +253,7 @@ export const makeWebCrypto = (
             setting: `verification key ${entry.id}`,
             issue: "not an RSA public key WebCrypto accepts"
           })
-      }).pipe(Effect.map((key) => ({ id: entry.id, key }))))
+      }).pipe(Effect.map((key) => ({ ...entry, key }))))
     return make({
       keys,
       acceptSerial: decoded.acceptSerial,

@@ -127,6 +127,8 @@ export const VerificationCheck = Schema.Literal(
   "StaleTimestamp",
   /** No verification key is configured under this `Wechatpay-Serial`. */
   "UnknownSerial",
+  /** The platform certificate named by `Wechatpay-Serial` is expired or not yet valid. */
+  "KeyNotValid",
   /** A `WECHATPAY/SIGNTEST/` probe signature: WeChat Pay testing that responses are verified. */
   "ProbeSignature",
   /** The signature is not valid base64. */

@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import { Credentials, ResponseVerifier, WechatPayError } from "@effect-wechatpay/core"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import * as Crypto from "node:crypto"
 
 /**
@@ -98,13 +98,13 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<ResponseVerifier.Service, WechatPayError.WechatPayConfigError> =>
   Effect.gen(function*() {
-    const decoded = yield* ResponseVerifier.decodeKeys(verification)
+    const decoded = yield* ResponseVerifier.decodeKeys(verification, yield* Clock.currentTimeMillis)
     const keys = yield* Effect.forEach(decoded.keys, (entry) =>
       Effect.try({
         try: () => {
           const key = Crypto.createPublicKey({ key: Buffer.from(entry.key), format: "der", type: "spki" })
           if (key.asymmetricKeyType !== "rsa") throw new TypeError("not RSA")
-          return { id: entry.id, key }
+          return { ...entry, key }
         },
         catch: () =>
           new WechatPayError.WechatPayConfigError({
