@@ -41,6 +41,12 @@ export interface Request {
   readonly path: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: string | undefined
+  /**
+   * The most bytes of answer body to read: past it the exchange is aborted
+   * and fails with an `ExchangeFailure` of reason `TooLarge`. The client
+   * always sets it; an `Exchange` should default to a bound of its own.
+   */
+  readonly maxBodyBytes?: number | undefined
 }
 
 /**
@@ -71,10 +77,11 @@ export class ExchangeFailure {
   constructor(
     readonly description: string,
     /**
-     * The connection was refused before a byte of the request left: WeChat
-     * Pay cannot have processed it, so even a charge may be sent again.
+     * `Refused`: the connection was refused before a byte of the request
+     * left, so WeChat Pay cannot have processed it (even a charge may be sent
+     * again). `TooLarge`: the answer's body passed `maxBodyBytes`.
      */
-    readonly refused: boolean = false
+    readonly reason: "Connection" | "Refused" | "TooLarge" = "Connection"
   ) {}
 }
 

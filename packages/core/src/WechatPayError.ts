@@ -203,15 +203,23 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
      * `Refused`: the connection was refused before a byte left, so WeChat Pay
      * never saw the request. `Connection`: it failed later (reset, closed), so
      * the request may have been processed. `Timeout`: no complete answer in time.
+     * `TooLarge`: the answer's body passed the client's `maxResponseBytes` and was
+     * not read further (not retried: it would be as large again).
      */
-    reason: Schema.Literal("Connection", "Timeout", "Refused"),
+    reason: Schema.Literal("Connection", "Timeout", "Refused", "TooLarge"),
     description: Schema.String,
     attempts: Schema.Number
   }
 ) {
   override get message(): string {
     return `${this.method} ${this.path}: ${
-      this.reason === "Timeout" ? "timed out" : this.reason === "Refused" ? "connection refused" : "connection failed"
+      this.reason === "Timeout"
+        ? "timed out"
+        : this.reason === "Refused"
+        ? "connection refused"
+        : this.reason === "TooLarge"
+        ? "answer too large"
+        : "connection failed"
     } (${this.description})${suffix(undefined, this.attempts)}`
   }
 }
@@ -315,12 +323,12 @@ export type WechatPayError = WechatPayRequestError | WechatPayInvalidInputError 
 
 /**
  * Whether retrying the same request may succeed: 429, 5xx and transport
- * failures. Decided on the HTTP status, not the code string (WeChat Pay's 429
+ * failures (an answer too large excepted). Decided on the HTTP status, not the code string (WeChat Pay's 429
  * code varies by API). Verification and decode failures never are.
  *
  * @since 0.1.0
  * @category Predicates
  */
 export const isTransient = (error: unknown): boolean =>
-  error instanceof WechatPayTransportError ||
+  (error instanceof WechatPayTransportError && error.reason !== "TooLarge") ||
   (error instanceof WechatPayApiError && (error.status === 429 || error.status >= 500))

@@ -41,6 +41,14 @@ const isRefused = (error: unknown): boolean => {
   return code(error) === "ECONNREFUSED" || (error instanceof Error && code(error.cause) === "ECONNREFUSED")
 }
 
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+class TooLarge extends Error {
+  constructor(limit: number) {
+    super(`the answer's body is larger than ${limit} bytes (maxResponseBytes)`)
+  }
+}
+
 class Aborted extends Error {
   readonly code = "ABORTED"
   constructor() {
@@ -68,6 +76,8 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
   private status = 0
   private headers: Readonly<Record<string, string | undefined>> = NO_HEADERS
   private chunks: Array<Buffer> = []
+  private received = 0
+  constructor(private readonly maxBodyBytes: number) {}
 
   /** The response, settled by this handler. Not kept on it: see `finish`. */
   start(): Promise<Exchange.Response> {
@@ -89,10 +99,22 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
   ): void {
     this.status = statusCode
     this.headers = joinHeaders(headers)
+    const length = Number(this.headers["content-length"])
+    if (Number.isFinite(length) && length > this.maxBodyBytes) this.tooLarge()
   }
 
   onResponseData(_controller: Undici.Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return
+    // Bounded while reading: a huge or endless body costs no more than the limit.
+    this.received += chunk.length
+    if (this.received > this.maxBodyBytes) return this.tooLarge()
     this.chunks.push(chunk)
+  }
+
+  private tooLarge(): void {
+    const error = new TooLarge(this.maxBodyBytes)
+    this.controller?.abort(error)
+    this.fail(error)
   }
 
   onResponseEnd(): void {
@@ -122,7 +144,11 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
     if (this.settled) return
     const reject = this.reject
     this.finish()
-    reject(new Exchange.ExchangeFailure(describe(error), isRefused(error)))
+    reject(
+      error instanceof TooLarge
+        ? new Exchange.ExchangeFailure(error.message, "TooLarge")
+        : new Exchange.ExchangeFailure(describe(error), isRefused(error) ? "Refused" : "Connection")
+    )
   }
 
   // Drops everything that leads to the response, the resolving functions too
@@ -144,7 +170,7 @@ class Collector implements Undici.Dispatcher.DispatchHandler {
 export const make = (agent: Undici.Dispatcher): Exchange.Service =>
   Exchange.Exchange.of({
     exchange: (request) => {
-      const collector = new Collector()
+      const collector = new Collector(request.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)
       const response = collector.start()
       try {
         agent.dispatch({

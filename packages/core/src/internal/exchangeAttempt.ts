@@ -155,8 +155,8 @@ const settle = (attempt: Attempt, job: Job, resume: Resume) => {
           path,
           reason: attempt.timedOut
             ? "Timeout"
-            : failure instanceof ExchangeFailure && failure.refused
-            ? "Refused"
+            : failure instanceof ExchangeFailure
+            ? failure.reason
             : "Connection",
           description: attempt.timedOut
             ? `no complete response within ${Duration.format(timeout)}`

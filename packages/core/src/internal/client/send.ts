@@ -9,7 +9,8 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Duration, Effect, FiberRef } from "effect"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Duration, Effect, FiberRef, Stream } from "effect"
 import type { Service as Exchange } from "../../Exchange.js"
 import { WechatPayTransportError } from "../../WechatPayError.js"
 import * as ExchangeAttempt from "../exchangeAttempt.js"
@@ -36,7 +37,45 @@ const describeCause = (error: HttpClientError.HttpClientError): string => {
   return [error.reason, causeCode(error), message].filter((part) => part !== undefined && part !== "").join(": ")
 }
 
-export const overHttpClient = (http: HttpClient.HttpClient): Send => (request, headers, attemptNo, timeout) => {
+// The body, read up to `limit` bytes: a larger one fails as it arrives.
+const boundedText = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number
+): Effect.Effect<string, HttpClientError.ResponseError | TooLarge> => {
+  const length = Number(response.headers["content-length"])
+  if (Number.isFinite(length) && length > limit) return Effect.fail(new TooLarge(limit))
+  return Effect.map(
+    Stream.runFoldEffect(
+      response.stream,
+      { chunks: [] as Array<Uint8Array>, size: 0 },
+      (acc, chunk): Effect.Effect<{ chunks: Array<Uint8Array>; size: number }, TooLarge> => {
+        acc.size += chunk.length
+        if (acc.size > limit) return Effect.fail(new TooLarge(limit))
+        acc.chunks.push(chunk)
+        return Effect.succeed(acc)
+      }
+    ),
+    ({ chunks, size }) => {
+      const all = new Uint8Array(size)
+      let at = 0
+      for (const c of chunks) {
+        all.set(c, at)
+        at += c.length
+      }
+      return decoder.decode(all)
+    }
+  )
+}
+
+const decoder = new TextDecoder()
+
+class TooLarge {
+  readonly _tag = "TooLarge"
+  constructor(readonly limit: number) {}
+}
+
+export const overHttpClient = (http: HttpClient.HttpClient, maxBytes: number): Send =>
+(request, headers, attemptNo, timeout) => {
   let httpRequest = HttpClientRequest.make(request.method)(request.href).pipe(HttpClientRequest.setHeaders(headers))
   if (request.body !== undefined) {
     httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
@@ -52,7 +91,7 @@ export const overHttpClient = (http: HttpClient.HttpClient): Send => (request, h
     })
   return http.execute(httpRequest).pipe(
     Effect.flatMap((response) =>
-      Effect.map(response.text, (text): Received => ({
+      Effect.map(boundedText(response, maxBytes), (text): Received => ({
         method: request.method,
         path: request.path,
         status: response.status,
@@ -61,7 +100,17 @@ export const overHttpClient = (http: HttpClient.HttpClient): Send => (request, h
         body: text
       }))
     ),
-    Effect.mapError(transportError),
+    Effect.mapError((error) =>
+      error instanceof TooLarge
+        ? new WechatPayTransportError({
+          method: request.method,
+          path: request.path,
+          reason: "TooLarge",
+          description: `the answer's body is larger than ${error.limit} bytes (maxResponseBytes)`,
+          attempts: attemptNo
+        })
+        : transportError(error)
+    ),
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>
@@ -76,7 +125,7 @@ export const overHttpClient = (http: HttpClient.HttpClient): Send => (request, h
   )
 }
 
-export const overExchange = (platform: Exchange): Send => (request, headers, attemptNo, timeout) =>
+export const overExchange = (platform: Exchange, maxBytes: number): Send => (request, headers, attemptNo, timeout) =>
   Effect.flatMap(FiberRef.get(ExchangeAttempt.currentInFlight), (slot) =>
     ExchangeAttempt.run({
       platform,
@@ -85,7 +134,8 @@ export const overExchange = (platform: Exchange): Send => (request, headers, att
         origin: request.origin,
         path: request.canonicalUrl,
         headers,
-        body: request.body
+        body: request.body,
+        maxBodyBytes: maxBytes
       },
       path: request.path,
       timeout,
