@@ -3,25 +3,11 @@
  * with and without `expires_in` (decoded leniently), and bad input refused by
  * name before anything is sent.
  */
-import { Authinfo, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Authinfo, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { recording } from "./recording.js"
 
-const recording = (answer: unknown) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const layer = Layer.succeed(
-    WechatPayClient.WechatPayClient,
-    WechatPayClient.WechatPayClient.of({
-      execute: (request, schema) =>
-        Effect.suspend(() => {
-          requests.push(request)
-          return Effect.orDie(Schema.decodeUnknown(schema)(answer))
-        }),
-      executeNoContent: () => Effect.die("not a no-content endpoint")
-    })
-  )
-  return { requests, layer }
-}
 
 const params: Authinfo.AuthinfoParams = {
   spAppid: "wx8888888888888888",

@@ -4,35 +4,12 @@
  * the contract query (path, query, the two user-id spellings, open enums),
  * and bad input refused before anything is sent, never echoing a plaintext.
  */
-import { Contracts, Crypto, SensitiveFields, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Contracts, Crypto, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Layer, Redacted, Schema } from "effect"
-import { readFileSync } from "node:fs"
+import { DateTime, Effect, Redacted, Schema } from "effect"
+import { fixture, PUB_KEY_ID as KEY_ID, recording } from "./recording.js"
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
-const KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000001"
 const wechatpayPrivateKey = Redacted.make(fixture("wechatpay_private_key.pem"))
-
-const Sensitive = Layer.effect(
-  SensitiveFields.SensitiveFields,
-  SensitiveFields.makeWebCrypto({ publicKey: { id: KEY_ID, pem: fixture("wechatpay_public_key.pem") } })
-)
-
-const recording = (answer: unknown) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const layer = Layer.succeed(
-    WechatPayClient.WechatPayClient,
-    WechatPayClient.WechatPayClient.of({
-      execute: (request, schema) =>
-        Effect.suspend(() => {
-          requests.push(request)
-          return Effect.orDie(Schema.decodeUnknown(schema)(answer))
-        }),
-      executeNoContent: () => Effect.die("not a no-content endpoint")
-    })
-  )
-  return { requests, layer: Layer.merge(layer, Sensitive) }
-}
 
 const decrypt = (ciphertext: unknown) =>
   typeof ciphertext === "string"

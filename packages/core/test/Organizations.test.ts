@@ -7,23 +7,9 @@ import { Credentials, Organizations, WechatPayClient, WechatPayError } from "@ef
 import { Sandbox } from "@effect-wechatpay/sandbox"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { recording } from "./recording.js"
 
-const recording = (answer: unknown) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const layer = Layer.succeed(
-    WechatPayClient.WechatPayClient,
-    WechatPayClient.WechatPayClient.of({
-      execute: (request, schema) =>
-        Effect.suspend(() => {
-          requests.push(request)
-          return Effect.orDie(Schema.decodeUnknown(schema)(answer))
-        }),
-      executeNoContent: () => Effect.die("not a no-content endpoint")
-    })
-  )
-  return { requests, layer }
-}
 
 const NAME = "某某实验小学"
 const PATH = "/v3/offlinefacemch/organizations"

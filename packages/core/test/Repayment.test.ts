@@ -3,25 +3,11 @@
  * with its expiry as a zoned DateTime, and bad input refused by name before
  * anything is sent.
  */
-import { Repayment, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Repayment, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Layer, Schema } from "effect"
+import { DateTime, Effect, Schema } from "effect"
+import { recording } from "./recording.js"
 
-const recording = (answer: unknown) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const layer = Layer.succeed(
-    WechatPayClient.WechatPayClient,
-    WechatPayClient.WechatPayClient.of({
-      execute: (request, schema) =>
-        Effect.suspend(() => {
-          requests.push(request)
-          return Effect.orDie(Schema.decodeUnknown(schema)(answer))
-        }),
-      executeNoContent: () => Effect.die("not a no-content endpoint")
-    })
-  )
-  return { requests, layer }
-}
 
 const answer = {
   repayment_url: "https://pay.weixin.qq.com/repayment?token=abc",

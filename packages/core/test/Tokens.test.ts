@@ -2,25 +2,11 @@
  * `Tokens.createToken`: the POST body in wire names, the retry class, the
  * answer decoded; every field checked before anything is sent.
  */
-import { Tokens, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Tokens, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Schema } from "effect"
+import { Effect, Exit } from "effect"
+import { recording } from "./recording.js"
 
-const recording = (answer: unknown) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const layer = Layer.succeed(
-    WechatPayClient.WechatPayClient,
-    WechatPayClient.WechatPayClient.of({
-      execute: (request, schema) =>
-        Effect.suspend(() => {
-          requests.push(request)
-          return Effect.orDie(Schema.decodeUnknown(schema)(answer))
-        }),
-      executeNoContent: () => Effect.die("not a no-content endpoint")
-    })
-  )
-  return { requests, layer }
-}
 
 const params: Tokens.TokenParams = {
   scene: "WEBSESSION",

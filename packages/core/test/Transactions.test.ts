@@ -3,31 +3,15 @@
  * sent (wire names, an out_trade_no always), the retry class, and which
  * failures leave the outcome unknown.
  */
-import { Transactions, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { Transactions, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Schema, TestClock } from "effect"
+import { Duration, Effect, Fiber, Schema, TestClock } from "effect"
+import { recording } from "./recording.js"
 
 // Moves the test clock a second at a time, so a poller that sleeps again after waking is woken too.
 const advance = (seconds: number) => Effect.repeatN(TestClock.adjust(Duration.seconds(1)), seconds - 1)
 
-type Answer = (request: WechatPayClient.Request) => Effect.Effect<unknown, WechatPayError.WechatPayRequestError>
 
-const recording = (answer: Answer) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const layer = Layer.succeed(
-    WechatPayClient.WechatPayClient,
-    WechatPayClient.WechatPayClient.of({
-      // Recorded when run, not when built: a poller runs the same effect again.
-      execute: (request, schema) =>
-        Effect.suspend(() => {
-          requests.push(request)
-          return Effect.flatMap(answer(request), (wire) => Effect.orDie(Schema.decodeUnknown(schema)(wire)))
-        }),
-      executeNoContent: () => Effect.die("not a no-content endpoint")
-    })
-  )
-  return { requests, layer }
-}
 
 const paid = {
   sp_mchid: "1900000100",

@@ -5,42 +5,16 @@
  * fields decrypt with the WeChat Pay key's private half to the caller's
  * plaintext, under the serial sent.
  */
-import {
-  Authinfo,
-  Contracts,
-  Crypto,
-  FaceUsers,
-  Organizations,
-  Repayment,
-  SensitiveFields,
-  Tokens,
-  WechatPayClient,
-  WechatPayError
-} from "@effect-wechatpay/core"
+import { Authinfo, Contracts, Crypto, FaceUsers, Organizations, Repayment, Tokens, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Layer, Redacted, Schema } from "effect"
+import { DateTime, Effect, Redacted, Schema } from "effect"
 import { readFileSync } from "node:fs"
+import { recording } from "./recording.js"
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), "utf8")
 const PUB_KEY_ID = "PUB_KEY_ID_0119000000012025010100000000000001"
 const privateKey = Redacted.make(fixture("wechatpay_private_key.pem"))
 
-const recording = (answer: unknown) => {
-  const requests: Array<WechatPayClient.Request> = []
-  const client = WechatPayClient.WechatPayClient.of({
-    execute: (request, schema) =>
-      Effect.suspend(() => {
-        requests.push(request)
-        return Effect.orDie(Schema.decodeUnknown(schema)(answer))
-      }),
-    executeNoContent: (request) => Effect.sync(() => void requests.push(request))
-  })
-  const layer = Layer.merge(
-    Layer.succeed(WechatPayClient.WechatPayClient, client),
-    Layer.effect(SensitiveFields.SensitiveFields, SensitiveFields.makeWebCrypto({ publicKey: { id: PUB_KEY_ID, pem: fixture("wechatpay_public_key.pem") } }))
-  )
-  return { requests, layer }
-}
 
 const bodyOf = (request: WechatPayClient.Request | undefined): unknown => JSON.parse(request?.body ?? "null")
 // A value inside the wire JSON by its dotted path.

@@ -26,8 +26,8 @@ export interface Context {
 interface Route {
   readonly name: string
   readonly method: string
-  /** Literal segments, and `:name` for a percent-decoded parameter. */
-  readonly pattern: ReadonlyArray<string>
+  /** As WeChat Pay documents it: `{name}` is a percent-decoded parameter. */
+  readonly path: string
   readonly handle: (state: State, ctx: Context) => Reply
 }
 
@@ -211,7 +211,7 @@ const decryptFields = (
 const valueAt = (body: Json, path: string): unknown =>
   path.split(".").reduce<unknown>((v, key) => (isRecord(v) ? v[key] : undefined), body)
 
-const userWire = (user: User): Json => ({
+const userWire = (state: State, user: User): Json => ({
   use_id: user.useId,
   out_user_id: user.outUserId,
   organization_id: user.organizationId,
@@ -222,12 +222,10 @@ const userWire = (user: User): Json => ({
   status: user.status,
   contract_state: user.contractId === undefined
     ? "NOT_CONTRACTED"
-    : (contractOf(user)?.contractState ?? "NOT_CONTRACTED"),
+    : (state.contracts.get(user.contractId)?.contractState ?? "NOT_CONTRACTED"),
   face_image_ok: user.faceImageOk,
   ...(user.contractId === undefined ? {} : { contract_id: user.contractId })
 })
-let contractLookup: State | undefined
-const contractOf = (user: User) => user.contractId === undefined ? undefined : contractLookup?.contracts.get(user.contractId)
 
 const contractWire = (state: State, c: Contract): Json => ({
   contract_id: c.contractId,
@@ -286,7 +284,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "getAuthinfo",
     method: "POST",
-    pattern: ["v3", "offlineface", "authinfo"],
+    path: "/v3/offlineface/authinfo",
     handle: withBody((_, __, body) =>
       required(body, ["sp_appid", "sub_mchid", "device_id", "raw_data", "organization_id"]) ??
         { status: 200, json: { authinfo: `AUTHINFO-${randomBytes(12).toString("hex")}` } }
@@ -295,7 +293,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "presignContract",
     method: "POST",
-    pattern: ["v3", "offlineface", "contracts", "presign"],
+    path: "/v3/offlineface/contracts/presign",
     handle: withBody((state, ctx, body) => {
       const missing = required(body, ["business_name"]) ??
         required(obj(body, "facepay_user"), ["out_user_id", "organization_id"], "facepay_user.")
@@ -309,7 +307,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "getContract",
     method: "GET",
-    pattern: ["v3", "offlineface", "contracts", ":contract_id"],
+    path: "/v3/offlineface/contracts/{contract_id}",
     handle: (state, ctx) => {
       const contract = state.contracts.get(ctx.params["contract_id"] ?? "")
       return contract === undefined
@@ -320,7 +318,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "getRepaymentUrl",
     method: "POST",
-    pattern: ["v3", "offlineface", "repayment-url"],
+    path: "/v3/offlineface/repayment-url",
     handle: withBody((_, ctx, body) =>
       required(body, ["out_user_id", "organization_id"]) ?? {
         status: 200,
@@ -334,7 +332,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "createTransaction",
     method: "POST",
-    pattern: ["v3", "offlineface", "transactions"],
+    path: "/v3/offlineface/transactions",
     handle: withBody((state, ctx, body) => {
       const missing = required(body, ["auth_code"])
       if (missing !== undefined) return missing
@@ -376,7 +374,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "getTransaction",
     method: "GET",
-    pattern: ["v3", "offlineface", "transactions", "out-trade-no", ":out_trade_no"],
+    path: "/v3/offlineface/transactions/out-trade-no/{out_trade_no}",
     handle: (state, ctx) => {
       for (const key of ["sp_mchid", "sub_mchid", "business_product_id"]) {
         if ((ctx.query.get(key) ?? "") === "") return paramError(`${key} is required`)
@@ -395,7 +393,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "getOrganization",
     method: "GET",
-    pattern: ["v3", "offlinefacemch", "organizations"],
+    path: "/v3/offlinefacemch/organizations",
     handle: (state, ctx) => {
       const id = ctx.query.get("organization_id")
       const name = ctx.query.get("organization_name")
@@ -411,17 +409,16 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "getFaceUser",
     method: "GET",
-    pattern: ["v3", "offlinefacemch", "organizations", ":organization_id", "users", "out-user-id", ":out_user_id"],
+    path: "/v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}",
     handle: (state, ctx) => {
       const user = state.users.get(userKey(ctx))
-      contractLookup = state
-      return user === undefined ? notFound("the user does not exist") : { status: 200, json: userWire(user) }
+      return user === undefined ? notFound("the user does not exist") : { status: 200, json: userWire(state, user) }
     }
   },
   {
     name: "updateFaceUser",
     method: "PATCH",
-    pattern: ["v3", "offlinefacemch", "organizations", ":organization_id", "users", "out-user-id", ":out_user_id"],
+    path: "/v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}",
     handle: withBody((state, ctx, body) => {
       const user = state.users.get(userKey(ctx))
       if (user === undefined) return notFound("the user does not exist")
@@ -447,16 +444,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "terminateContract",
     method: "POST",
-    pattern: [
-      "v3",
-      "offlinefacemch",
-      "organizations",
-      ":organization_id",
-      "users",
-      "user-id",
-      ":user_id",
-      "terminate-contract"
-    ],
+    path: "/v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract",
     handle: (state, ctx) => {
       if (ctx.body !== "") return paramError("the request takes no body")
       const user = [...state.users.values()].find((u) =>
@@ -475,7 +463,7 @@ export const routes: ReadonlyArray<Route> = [
   {
     name: "createToken",
     method: "POST",
-    pattern: ["v3", "offlinefacemch", "tokens"],
+    path: "/v3/offlinefacemch/tokens",
     handle: withBody(() => ({ status: 200, json: { token: `TK-${randomBytes(12).toString("hex")}` } }))
   }
 ]
@@ -490,15 +478,16 @@ export const match = (method: string, path: string): Match => {
   const segments = path.split("/").slice(1)
   let wrongMethod = false
   for (const route of routes) {
-    if (route.pattern.length !== segments.length) continue
+    const pattern = route.path.split("/").slice(1)
+    if (pattern.length !== segments.length) continue
     const params: Record<string, string> = {}
     let ok = true
     for (let i = 0; i < segments.length && ok; i++) {
-      const expected = route.pattern[i]!
+      const expected = pattern[i]!
       const got = segments[i]!
-      if (expected.startsWith(":")) {
+      if (expected.startsWith("{")) {
         try {
-          params[expected.slice(1)] = decodeURIComponent(got)
+          params[expected.slice(1, -1)] = decodeURIComponent(got)
         } catch {
           ok = false
         }
