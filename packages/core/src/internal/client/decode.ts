@@ -62,7 +62,7 @@ export const json = <A, I>(schema: Schema.Schema<A, I, never>) => {
 }
 
 /**
- * A no-content answer: any verified 2xx. A body, if WeChat Pay sends one
+ * A no-content answer: every verified 2xx succeeds. A body, if WeChat Pay sends one
  * (a 200 with `{}`), is verified and ignored: the call succeeded.
  */
 export const noContent = (answer: Received): Effect.Effect<void> => {
