@@ -43,6 +43,22 @@ const item = fc.record(
   },
   { requiredKeys: [] }
 )
+// Pages as WeChat Pay sends them: every required field a string, times valid RFC 3339 or absent.
+const validTime = fc.date({ min: new Date("1971-01-01"), max: new Date("2099-01-01"), noInvalidDate: true }).map((d) =>
+  d.toISOString()
+)
+const validItem = fc.record(
+  {
+    collection_id: fc.string(),
+    use_id: fc.string(),
+    organization_id: fc.string(),
+    collection_state: fc.constantFrom("COLLECTION_REQUIRED", "PHOTO_UPLOADED", "COMPLETE", "PHOTO_REVIEWING"),
+    register_photo_upload_time: validTime,
+    confirm_time: validTime
+  },
+  { requiredKeys: ["collection_id", "use_id", "organization_id", "collection_state"] }
+)
+const validPage = fc.record({ face_collections: fc.array(validItem, { maxLength: 50 }) })
 const page = fc.oneof(
   { weight: 8, arbitrary: fc.record({ face_collections: fc.array(field(item), { maxLength: 8 }) }) },
   { weight: 1, arbitrary: fc.anything() }
@@ -64,7 +80,17 @@ describe("FaceCollectionPage", () => {
     )
   })
 
-  it("the fast path takes every valid page (it is the hot path, not a rarity)", () => {
+  it("the fast path takes every generated valid page (it is the hot path, not a rarity)", () => {
+    fc.assert(
+      fc.property(validPage, (input) => {
+        expect(Either.isRight(reference(input))).toBe(true)
+        expect(decodePageFast(input)).toBeDefined()
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("the fast path takes a hand-written valid page", () => {
     const valid = Schema.encodeSync(Reference)(Schema.decodeUnknownSync(Reference)({
       face_collections: [
         { collection_id: "a", use_id: "u", organization_id: "o", collection_state: "COMPLETE", confirm_time: "2024-03-01T10:00:00+08:00", register_photo_upload_time: "2024-03-01T09:00:00+08:00" },

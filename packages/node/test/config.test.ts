@@ -12,9 +12,8 @@ import { HttpClient, HttpClientError } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { createPrivateKey, createPublicKey } from "node:crypto"
-import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { coreFixture, pemBodyLines, tempDir, writeFile } from "./helpers.js"
+import { pemBodyLines, tempDir, writeFile } from "./helpers.js"
 
 const keys = await Effect.runPromise(Sandbox.generateKeys)
 const merchantPem = keys.merchantPrivateKeyPem
@@ -386,8 +385,4 @@ describe("layerConfig: a missing or malformed variable names it, never the secre
     expect(createPrivateKey(damaged(merchantPem)).asymmetricKeyType).toBe("rsa")
   })
 
-  it("the fixture key files of core are usable too (PKCS#8 on disk)", () => {
-    expect(Fs.existsSync(new URL("../../core/test/fixtures/merchant_private_key.pem", import.meta.url))).toBe(true)
-    expect(coreFixture("merchant_private_key.pem")).toContain("BEGIN PRIVATE KEY")
-  })
 })
