@@ -13,6 +13,7 @@
  *   --only a,b            sections: list, micro, memory, prefetch, ratelimit
  *   --contenders a,b      contenders of the main comparison (default all)
  *   --out FILE            where to write the tables (default bench/RESULTS.md, quick: bench/RESULTS.quick.md)
+ *   --memory-concurrency a,b  the library's `concurrency` in the memory section (default 1,4; the floor has none)
  */
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -53,6 +54,8 @@ const contendersOption = option("--contenders")
 const contenders: ReadonlyArray<ContenderName> = contendersOption === undefined
   ? contenderNames
   : contendersOption.split(",").filter((c): c is ContenderName => (contenderNames as ReadonlyArray<string>).includes(c))
+const memoryConcurrency: ReadonlyArray<number> = (option("--memory-concurrency") ?? "1,4").split(",").map(Number)
+  .filter((n) => Number.isInteger(n) && n >= 1)
 const benchDir = new URL("..", import.meta.url).pathname
 const out = option("--out") ?? `${benchDir}${quick ? "RESULTS.quick.md" : "RESULTS.md"}`
 
@@ -218,20 +221,34 @@ const memorySection = async (sandbox: SandboxHandle): Promise<string> => {
   const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "floor" || c === "effect-node")
   log(`\n== memory: ${fmt(organizations[big])} items vs 10 000 ==`)
   const rows: Array<string> = []
-  for (const contender of who) {
+  // The floor once; the library at each `concurrency` asked for (the same care is due at every one).
+  const runs = who.flatMap((contender): ReadonlyArray<{ readonly contender: ContenderName; readonly concurrency: number | undefined }> =>
+    contender === "floor" ? [{ contender, concurrency: undefined }] : memoryConcurrency.map((concurrency) => ({ contender, concurrency }))
+  )
+  for (const { concurrency, contender } of runs) {
     const small: Array<Measured> = []
-    for (let i = 0; i < 3; i++) {
-      small.push(await measure(sandbox, { contender, sandbox: sandbox.info, organizationId: "org-10k", limit: 50 }))
-    }
-    const large = await measure(sandbox, { contender, sandbox: sandbox.info, organizationId: big, limit: 50 })
-    log(`${contender}: 10k heap ${fmt(median(small.map((s) => s.peakHeapMb)), 1)} MiB, big heap ${fmt(large.peakHeapMb, 1)} MiB`)
+    const task = (organizationId: OrganizationId): Task => ({
+      contender,
+      sandbox: sandbox.info,
+      organizationId,
+      limit: 50,
+      ...(concurrency === undefined ? {} : { concurrency })
+    })
+    for (let i = 0; i < 3; i++) small.push(await measure(sandbox, task("org-10k")))
+    const large = await measure(sandbox, task(big))
+    const label = concurrency === undefined ? contenderLabels[contender] : `${contenderLabels[contender]}, \`concurrency: ${concurrency}\``
+    log(
+      `${contender}${concurrency === undefined ? "" : ` n=${concurrency}`}: 10k heap ${
+        fmt(median(small.map((s) => s.peakHeapMb)), 1)
+      } MiB, big heap ${fmt(large.peakHeapMb, 1)} MiB`
+    )
     const smallHeap = median(small.map((s) => s.peakHeapMb))
     const diff = large.peakHeapMb - smallHeap
     const smallRetained = median(small.map((s) => s.retainedHeapMb))
     const retainedDiff = large.retainedHeapMb - smallRetained
     const signed = (n: number) => `${n >= 0 ? "+" : ""}${fmt(n, 1)}`
     rows.push(
-      `| ${contenderLabels[contender]} | ${fmt(smallHeap, 1)} | ${fmt(large.peakHeapMb, 1)} | ${
+      `| ${label} | ${fmt(smallHeap, 1)} | ${fmt(large.peakHeapMb, 1)} | ${
         diff <= TARGET_MIB ? `**${signed(diff)}**` : signed(diff)
       } | ${fmt(smallRetained, 1)} | ${fmt(large.retainedHeapMb, 1)} | ${signed(retainedDiff)} | ${
         fmt(median(small.map((s) => s.peakRssMb)))

@@ -97,3 +97,8 @@ export * as FaceUsers from "./offlinefacemch/FaceUsers.js"
  * @since 0.2.0
  */
 export * as Tokens from "./offlinefacemch/Tokens.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Paging from "./Paging.js"

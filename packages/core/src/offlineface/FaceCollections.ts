@@ -17,8 +17,8 @@
  *
  * @since 0.1.0
  */
-import { Channel, Chunk, Effect, Either, Fiber, Option, ParseResult, Schema, Stream } from "effect"
-import * as ExchangeAttempt from "../internal/exchangeAttempt.js"
+import { Effect, Either, ParseResult, Schema, Stream } from "effect"
+import * as Paging from "../Paging.js"
 import { type Service as WechatPayClientService, WechatPayClient } from "../WechatPayClient.js"
 import { WechatPayInvalidInputError, type WechatPayRequestError } from "../WechatPayError.js"
 import { FaceCollection, FaceCollectionPage } from "./FaceCollection.js"
@@ -174,21 +174,6 @@ export interface AllCollectionsOptions {
   readonly concurrency?: number | undefined
 }
 
-const Concurrency = Schema.Int.pipe(Schema.between(1, 64, { message: () => "must be an integer between 1 and 64" }))
-
-interface InFlight {
-  readonly offset: number
-  readonly fiber: Fiber.RuntimeFiber<ReadonlyArray<FaceCollection>, WechatPayRequestError>
-}
-
-interface PagingState {
-  /** Requests in flight, in offset order; the head is the next page to emit. */
-  readonly window: ReadonlyArray<InFlight>
-  /** Items per page the server has been serving: the stride of speculative offsets. */
-  readonly stride: number
-  readonly done: boolean
-}
-
 /**
  * Every collection of an organization, page after page, as one stream.
  *
@@ -203,6 +188,7 @@ interface PagingState {
  * - Arguments are checked before the first request (`WechatPayInvalidInputError`).
  * - The list can shift under offset paging while it is read: see `distinct`.
  * - `concurrency: n` fetches up to n pages ahead, in order.
+ * - The paging itself is `Paging.offset`'s.
  *
  * @example
  * ```ts
@@ -222,99 +208,26 @@ export const allCollections = (
   organizationId: string,
   options: AllCollectionsOptions = {}
 ): Stream.Stream<FaceCollection, WechatPayInvalidInputError | WechatPayRequestError, WechatPayClient> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
+  Stream.unwrap(Effect.suspend(() => {
     const limit = options.limit ?? DEFAULT_LIMIT
-    // Validate once, up front: nothing is sent when an argument is wrong.
-    yield* listQuery("allCollections", { organizationId, offset: 0, limit })
-    const concurrency = yield* Schema.decodeUnknown(Concurrency)(options.concurrency ?? 1).pipe(
-      Effect.mapError((error) => invalid("allCollections", error, "concurrency"))
+    // Checked once, up front (the organization and the limit here, the rest by
+    // the paging engine): nothing is sent when an argument is wrong. The query
+    // of every later offset is valid once the first one is.
+    return Effect.zipRight(
+      listQuery("allCollections", { organizationId, offset: 0, limit }),
+      Effect.map(WechatPayClient, (client) =>
+        Paging.offset({
+          operation: "allCollections",
+          limit,
+          concurrency: options.concurrency,
+          endOnShortPage: options.endOnShortPage,
+          distinct: options.distinct === true ? collectionIdOf : undefined,
+          fetch: (offset, limit) => fetchPage(client, pageQuery(organizationId, offset, limit))
+        }))
     )
-    const client = yield* WechatPayClient
-    const scope = yield* Effect.scope
-    const endOnShortPage = options.endOnShortPage ?? false
-
-    // The query of every later offset is valid once the first one is.
-    const start = (offset: number): Effect.Effect<InFlight> =>
-      Effect.map(
-        Effect.forkIn(fetchPage(client, query(offset)), scope),
-        (fiber) => ({ offset, fiber })
-      )
-    const fill = (window: ReadonlyArray<InFlight>, next: number, stride: number) =>
-      Effect.gen(function*() {
-        const filled = [...window]
-        for (let i = filled.length; i < concurrency; i++) filled.push(yield* start(next + i * stride))
-        return filled
-      })
-    const discard = (window: ReadonlyArray<InFlight>) => Effect.forEach(window, (f) => Fiber.interruptFork(f.fiber))
-
-    const query = (offset: number) =>
-      [["organization_id", organizationId], ["offset", String(offset)], ["limit", String(limit)]] as const
-    const withDistinct = (stream: Stream.Stream<FaceCollection, WechatPayRequestError>) => {
-      if (options.distinct !== true) return stream
-      const seen = new Set<string>()
-      return Stream.filter(stream, (item) => {
-        if (seen.has(item.collectionId)) return false
-        seen.add(item.collectionId)
-        return true
-      })
-    }
-
-    if (concurrency === 1) {
-      // One page at a time, in the stream's own fiber: the same requests as the
-      // window below with n = 1, without a fiber, a finalizer and a join per page.
-      // The request in flight is aborted by this scope's finalizer when the
-      // stream is interrupted or stopped, not by a canceler per request (whose
-      // `onInterrupt` costs memory per page: internal/exchangeAttempt.ts).
-      yield* ExchangeAttempt.inFlightSlot
-      // One channel for the whole listing, built once: the next page, written,
-      // then the same again. The stream keeps a step per page until a full GC
-      // (internal/exchangeAttempt.ts); built once, those steps reach no page.
-      let next: number | undefined = 0
-      const pull: Effect.Effect<Chunk.Chunk<FaceCollection> | undefined, WechatPayRequestError> = Effect.suspend(() => {
-        const offset = next
-        if (offset === undefined) return Effect.succeed(undefined)
-        return Effect.map(fetchPage(client, query(offset)), (items) => {
-          const n = items.length
-          next = n === 0 || (endOnShortPage && n < limit) ? undefined : offset + n
-          return n === 0 ? undefined : Chunk.unsafeFromArray(items)
-        })
-      })
-      const rest = Channel.suspend(() => pages)
-      const pages: Channel.Channel<Chunk.Chunk<FaceCollection>, unknown, WechatPayRequestError, unknown, void, unknown> =
-        Channel.flatMap(
-          Channel.fromEffect(pull),
-          (chunk) => chunk === undefined ? Channel.succeed(undefined) : Channel.zipRight(Channel.write(chunk), rest)
-        )
-      return withDistinct(Stream.fromChannel(pages))
-    }
-
-    const pages = Stream.unfoldChunkEffect<PagingState, FaceCollection, WechatPayRequestError, never>(
-      { window: [], stride: limit, done: false },
-      (state) =>
-        Effect.gen(function*() {
-          if (state.done) return Option.none()
-          const window = state.window.length === 0 ? yield* fill([], 0, limit) : state.window
-          const [head, ...rest] = window as [InFlight, ...Array<InFlight>]
-          const items = yield* Fiber.join(head.fiber)
-          const n = items.length
-          if (n === 0 || (endOnShortPage && n < limit)) {
-            yield* discard(rest)
-            return n === 0 ? Option.none() : Option.some([Chunk.unsafeFromArray(items), { ...state, window: [], done: true }] as const)
-          }
-          const next = head.offset + n
-          const chunk = Chunk.unsafeFromArray(items)
-          if (n < state.stride) {
-            // Shorter than the pages so far: the end, or a server serving less than asked.
-            // Confirm with one request rather than a window of speculation past the end.
-            yield* discard(rest)
-            return Option.some([chunk, { window: [yield* start(next)], stride: n, done: false }] as const)
-          }
-          // Speculation held when the next request in flight starts where this page ended.
-          const kept = rest[0]?.offset === next ? rest : []
-          if (kept.length === 0) yield* discard(rest)
-          const stride = Math.min(n, limit)
-          return Option.some([chunk, { window: yield* fill(kept, next, stride), stride, done: false }] as const)
-        })
-    )
-    return withDistinct(pages)
   }))
+
+const collectionIdOf = (item: FaceCollection): string => item.collectionId
+
+const pageQuery = (organizationId: string, offset: number, limit: number) =>
+  [["organization_id", organizationId], ["offset", String(offset)], ["limit", String(limit)]] as const
