@@ -1,5 +1,5 @@
 /**
- * Offset paging as a `Stream`: any endpoint that takes an offset and a limit
+ * Offset paging as a `Stream`: every endpoint that takes an offset and a limit
  * and answers a page of items, listed to the end, in order, each item once.
  *
  * @example

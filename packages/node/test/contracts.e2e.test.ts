@@ -5,29 +5,14 @@
  * its state shows the pre-sign's fields as it decrypted them, under the key
  * the request's `Wechatpay-Serial` named.
  */
-import { Authinfo, Contracts, Credentials, Repayment } from "@effect-wechatpay/core"
-import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import { Authinfo, Contracts, Repayment } from "@effect-wechatpay/core"
 import { Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Effect, Layer, Redacted, Schema } from "effect"
+import { DateTime, Effect, Redacted, Schema } from "effect"
+import { clientFor } from "./helpers.js"
 
 const keys = await Effect.runPromise(Sandbox.generateKeys)
 
-const clientFor = (server: SandboxServer.Running, mode: "publicKey" | "certificate") => {
-  const config = server.sandbox.config
-  return NodeWechatPayClient.layer({ baseUrl: server.url }).pipe(
-    Layer.provide(Credentials.layer({
-      merchant: {
-        mchid: config.mchid,
-        serialNo: config.merchantSerial,
-        privateKey: Redacted.make(config.merchantPrivateKeyPem)
-      },
-      verification: mode === "publicKey"
-        ? { publicKey: { id: config.wechatpayPublicKeyId, pem: config.wechatpayPublicKeyPem } }
-        : { platformCertificates: [config.platformCertificatePem] }
-    }))
-  )
-}
 
 const lastRequest = (server: SandboxServer.Running) =>
   Effect.map(server.sandbox.requests, (requests) => requests[requests.length - 1])

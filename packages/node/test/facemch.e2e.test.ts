@@ -7,30 +7,17 @@
  * (method, raw URL, body), the decoded answers, the 204s' effect on the
  * stored state, and the retry class under faults.
  */
-import { Credentials, FaceUsers, Organizations, RetryPolicy, Tokens, WechatPayError } from "@effect-wechatpay/core"
-import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import { FaceUsers, Organizations, RetryPolicy, Tokens, WechatPayError } from "@effect-wechatpay/core"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schedule, Schema } from "effect"
+import { Effect, Redacted, Schedule, Schema } from "effect"
+import { clientFor } from "./helpers.js"
 
 const keys = await Effect.runPromise(Sandbox.generateKeys)
 
 const ORG = "O1234567"
 const SCHOOL = "某某实验小学"
 
-const clientFor = (server: SandboxServer.Running) => {
-  const config = server.sandbox.config
-  return NodeWechatPayClient.layer({ baseUrl: server.url }).pipe(
-    Layer.provide(Credentials.layer({
-      merchant: {
-        mchid: config.mchid,
-        serialNo: config.merchantSerial,
-        privateKey: Redacted.make(config.merchantPrivateKeyPem)
-      },
-      verification: { publicKey: { id: config.wechatpayPublicKeyId, pem: config.wechatpayPublicKeyPem } }
-    }))
-  )
-}
 
 // Fast retries: the retry class is under test, not the delays.
 const quickRetries = RetryPolicy.fromSchedule(Schedule.recurs(3), { timeout: "5 seconds" })

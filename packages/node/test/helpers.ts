@@ -1,4 +1,7 @@
-import { Effect } from "effect"
+import { Credentials } from "@effect-wechatpay/core"
+import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import type { SandboxServer } from "@effect-wechatpay/sandbox"
+import { Effect, Layer, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -23,3 +26,28 @@ export const coreFixture = (name: string): string =>
 /** The base64 lines of a PEM: what must never appear in an error. */
 export const pemBodyLines = (pem: string): ReadonlyArray<string> =>
   pem.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("-----"))
+
+/**
+ * The Node client over a running sandbox, with the sandbox's merchant key and
+ * its verification keys for `mode` (public key, certificate, or both).
+ */
+export const clientFor = (
+  server: SandboxServer.Running,
+  mode: "publicKey" | "certificate" | "migration" = "publicKey",
+  url = server.url
+) => {
+  const config = server.sandbox.config
+  return NodeWechatPayClient.layer({ baseUrl: url }).pipe(
+    Layer.provide(Credentials.layer({
+      merchant: {
+        mchid: config.mchid,
+        serialNo: config.merchantSerial,
+        privateKey: Redacted.make(config.merchantPrivateKeyPem)
+      },
+      verification: {
+        ...(mode === "certificate" ? {} : { publicKey: { id: config.wechatpayPublicKeyId, pem: config.wechatpayPublicKeyPem } }),
+        ...(mode === "publicKey" ? {} : { platformCertificates: [config.platformCertificatePem] })
+      }
+    }))
+  )
+}

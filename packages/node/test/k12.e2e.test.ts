@@ -7,7 +7,6 @@
  */
 import {
   Contracts,
-  Credentials,
   FaceUsers,
   Organizations,
   RetryPolicy,
@@ -15,33 +14,14 @@ import {
   Transactions,
   WechatPayError
 } from "@effect-wechatpay/core"
-import { NodeSensitiveFields, NodeWechatPayClient } from "@effect-wechatpay/node"
+import { NodeSensitiveFields } from "@effect-wechatpay/node"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schedule } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
+import { clientFor } from "./helpers.js"
 
 const keys = await Effect.runPromise(Sandbox.generateKeys)
 
-const clientFor = (
-  server: SandboxServer.Running,
-  mode: "publicKey" | "certificate" | "migration" = "publicKey",
-  url = server.url
-) => {
-  const config = server.sandbox.config
-  return NodeWechatPayClient.layer({ baseUrl: url }).pipe(
-    Layer.provide(Credentials.layer({
-      merchant: {
-        mchid: config.mchid,
-        serialNo: config.merchantSerial,
-        privateKey: Redacted.make(config.merchantPrivateKeyPem)
-      },
-      verification: {
-        ...(mode === "certificate" ? {} : { publicKey: { id: config.wechatpayPublicKeyId, pem: config.wechatpayPublicKeyPem } }),
-        ...(mode === "publicKey" ? {} : { platformCertificates: [config.platformCertificatePem] })
-      }
-    }))
-  )
-}
 
 // Fast retries: the schedule is what is under test, not its delays.
 const quickRetries = RetryPolicy.fromSchedule(Schedule.recurs(3), { timeout: "5 seconds" })

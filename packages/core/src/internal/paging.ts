@@ -40,15 +40,9 @@ import type { WechatPayInvalidInputError } from "../WechatPayError.js"
 import * as ExchangeAttempt from "./exchangeAttempt.js"
 import { invalid } from "./input.js"
 
-/** The options of `Paging.offset` (documented there). */
-export interface OffsetOptions<A, E, R> {
-  readonly fetch: (offset: number, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>
-  readonly limit: number
-  readonly concurrency?: number | undefined
-  readonly endOnShortPage?: boolean | undefined
-  readonly distinct?: ((item: A) => string) | undefined
-  readonly operation: string
-}
+/** The options of `Paging.offset`, documented there. */
+export type { OffsetOptions } from "../Paging.js"
+import type { OffsetOptions } from "../Paging.js"
 
 /** The most pages in flight at once. */
 export const MAX_CONCURRENCY = 64
