@@ -8,7 +8,7 @@
  * | --- | --- |
  * | 0 | done |
  * | 1 | unexpected failure (a bug): `{"error":"Defect",…}` |
- * | 2 | bad input or configuration, nothing sent (`UsageError`, `WechatPayInvalidInputError`, `WechatPayConfigError`, …) |
+ * | 2 | bad input or configuration, nothing sent (`UsageError`, `JsonInputError`, `WechatPayInvalidInputError`, `WechatPayConfigError`, …) |
  * | 3 | WeChat Pay answered with an error (`WechatPayApiError`, with `code`) |
  * | 4 | a response failed verification or decoding (`WechatPayVerificationError`, `WechatPayDecodeError`) |
  * | 5 | no response: connection failures or timeouts, retries exhausted (`WechatPayTransportError`) |
@@ -99,6 +99,7 @@ const messageOf = (error: unknown): string => {
 
 const exitCodeOf: Record<string, number> = {
   UsageError: ExitCode.BadInput,
+  JsonInputError: ExitCode.BadInput,
   WechatPayInvalidInputError: ExitCode.BadInput,
   WechatPayConfigError: ExitCode.BadInput,
   OrganizationMismatchError: ExitCode.BadInput,

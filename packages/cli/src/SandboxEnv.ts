@@ -78,6 +78,22 @@ export const settings = (
   ["WECHATPAY_BASE_URL", url]
 ]
 
+/**
+ * The settings for a client in the same process (`demo`): keys as PEM text,
+ * public-key mode, no file written.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const inlineSettings = (url: string, config: Sandbox.SandboxConfig): ReadonlyArray<readonly [string, string]> => [
+  ["WECHATPAY_MCHID", config.mchid],
+  ["WECHATPAY_MERCHANT_SERIAL", config.merchantSerial],
+  ["WECHATPAY_PRIVATE_KEY", config.merchantPrivateKeyPem],
+  ["WECHATPAY_PUBLIC_KEY_ID", config.wechatpayPublicKeyId],
+  ["WECHATPAY_PUBLIC_KEY", config.wechatpayPublicKeyPem],
+  ["WECHATPAY_BASE_URL", url]
+]
+
 /** Every variable `layerConfig` reads for keys: the ones not set are unset, so no stale value mixes in. */
 const keyVariables = [
   "WECHATPAY_PRIVATE_KEY",

@@ -1,0 +1,253 @@
+/**
+ * What several command groups use: the program's name, the options that mean
+ * the same everywhere (`--organization-id`, `--format`, `--max-attempts`,
+ * `--json FILE`), the client built from `WECHATPAY_*` configuration, and the
+ * ways a command answers: one JSON object on stdout, a human line on stderr.
+ *
+ * Exit codes and the JSON failure line are `Failure.ts`'s: a command fails
+ * with a tagged error and `Failure.exitCodeOf` decides the code.
+ *
+ * @internal
+ */
+import { RetryPolicy } from "@effect-wechatpay/core"
+import { NodeWechatPayClient } from "@effect-wechatpay/node"
+import { Options } from "@effect/cli"
+import { Data, Effect, Option, ParseResult, Schema, Sink, Stream } from "effect"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import type { Readable, Writable } from "node:stream"
+import * as Failure from "../Failure.js"
+import * as Output from "../Output.js"
+
+/** The executable's name, as printed in help and hints. */
+export const NAME = "effect-wechatpay"
+
+/** @effect/cli prints it for `--version`. */
+export const VERSION = "0.1.0"
+
+/**
+ * How this program was started, for hints a user can copy: `effect-wechatpay`
+ * when run from PATH, else `node <script>`.
+ */
+export const invocation = (): string => {
+  const script = process.argv[1]
+  if (script === undefined || Path.basename(script) === NAME) return NAME
+  const relative = Path.relative(process.cwd(), script)
+  return `node ${relative.startsWith("..") || relative === "" ? script : relative}`
+}
+
+export const usage = (message: string): Failure.UsageError => new Failure.UsageError({ message })
+
+// --- options ------------------------------------------------------------------------------
+
+/**
+ * `--organization-id ID`; each command says what the organization is for.
+ * Add `Options.optional` or `Options.withDefault` where it is not required.
+ */
+export const organizationId = (description: string): Options.Options<string> =>
+  Options.text("organization-id").pipe(Options.withPseudoName("ID"), Options.withDescription(description))
+
+/** `--format ndjson|csv|table` (see `Output.ts`). */
+export const format = (description: string, defaultFormat: Output.Format): Options.Options<Output.Format> =>
+  Options.choice("format", Output.formats).pipe(
+    Options.withDescription(description),
+    Options.withDefault(defaultFormat)
+  )
+
+/** `--max-attempts N`, for every command that calls WeChat Pay; apply it with {@link withClient}. */
+export const maxAttempts: Options.Options<Option.Option<number>> = Options.integer("max-attempts").pipe(
+  Options.withPseudoName("N"),
+  Options.withDescription(
+    "Attempts per request, the first included (default 10). Transient failures (429, 5xx, connection, timeout) " +
+      "are retried with exponential backoff; 1 fails at the first one."
+  ),
+  Options.optional
+)
+
+/**
+ * `--json FILE`: the request body of a command, read with {@link readJson} (or
+ * {@link readJsonWith}). Pipe `Options.withDescription` to say what the object holds.
+ */
+export const json: Options.Options<string> = Options.text("json").pipe(
+  Options.withPseudoName("FILE"),
+  Options.withDescription("The request as a JSON object: a file (UTF-8), or - to read it from stdin.")
+)
+
+// --- the client ---------------------------------------------------------------------------
+
+/**
+ * Runs `effect` under the default retry policy, or one with `maxAttempts`
+ * (1 to 100, else a `UsageError`).
+ */
+export const withMaxAttempts = (maxAttempts: Option.Option<number>) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Failure.UsageError, R> => {
+  if (Option.isNone(maxAttempts)) return effect
+  const n = maxAttempts.value
+  if (!Number.isSafeInteger(n) || n < 1 || n > 100) {
+    return Effect.fail(usage(`--max-attempts must be between 1 and 100, got ${n}`))
+  }
+  return Effect.provideService(effect, RetryPolicy.RetryPolicy, RetryPolicy.make({ maxAttempts: n }))
+}
+
+/**
+ * Runs `effect` with the client `NodeWechatPayClient.layerConfig` builds from
+ * the `WECHATPAY_*` configuration (a `WechatPayConfigError` when it cannot),
+ * under `--max-attempts`.
+ */
+export const withClient = (maxAttempts: Option.Option<number>) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(withMaxAttempts(maxAttempts), Effect.provide(NodeWechatPayClient.layerConfig()))
+
+// --- answers ------------------------------------------------------------------------------
+
+/** stdout as a sink, with back-pressure; a closed reader is `OutputError` `EPIPE` (exit 141). */
+export const stdout = (
+  hooks?: { readonly beforeWrite?: () => void; readonly afterWrite?: () => void }
+): Sink.Sink<void, string, never, Output.OutputError> => Output.toWritable(process.stdout, hooks ?? {})
+
+/**
+ * Prints one answer on stdout as a single line, `JSON.stringify(answer)`:
+ * pass the wire form (WeChat Pay's field names), as `face-collections get` does.
+ */
+export const printJson = (
+  answer: object,
+  writable: Writable = process.stdout
+): Effect.Effect<void, Output.OutputError> =>
+  Stream.run(Stream.make(JSON.stringify(answer) + "\n"), Output.toWritable(writable))
+
+/** One line for people on stderr (hints, summaries); never fails. */
+export const say = (text: string, writable: Writable = process.stderr): Effect.Effect<void> =>
+  Effect.sync(() => {
+    writable.write(text + "\n")
+  })
+
+/**
+ * What a command says when WeChat Pay answered `204 No Content`: stdout stays
+ * empty (nothing to pipe on), stderr gets `<done> (204 No Content)`, e.g.
+ * `printNoContent("user U1 of organization 1234567 updated")`.
+ */
+export const printNoContent = (done: string, writable: Writable = process.stderr): Effect.Effect<void> =>
+  say(`${done} (204 No Content)`, writable)
+
+// --- --json FILE --------------------------------------------------------------------------
+
+/**
+ * `--json` could not be read or is not the JSON asked for: exit 2, like every
+ * bad input, and nothing is sent. A read or parse failure never quotes the
+ * input (it may hold a name or a phone number): it says where, by line and
+ * column. A value that does not fit a schema is named by its path, with
+ * Schema's message (which may show that value).
+ */
+export class JsonInputError extends Data.TaggedError("JsonInputError")<{
+  /** The file, or `-` for stdin. */
+  readonly source: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `--json ${this.source === "-" ? "- (stdin)" : this.source}: ${this.reason}`
+  }
+}
+
+const errorCode = (error: unknown): string =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : "EIO"
+
+const readReasons: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "is a directory, not a file",
+  EACCES: "permission denied"
+}
+
+const readAll = (stream: Readable): Promise<Uint8Array> => {
+  const chunks: AsyncIterable<unknown> = stream
+  return (async () => {
+    const parts: Array<Uint8Array> = []
+    for await (const chunk of chunks) {
+      parts.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk instanceof Uint8Array ? chunk : Buffer.alloc(0))
+    }
+    return Buffer.concat(parts)
+  })()
+}
+
+const bytesOf = (source: string, stdin: Readable): Effect.Effect<Uint8Array, JsonInputError> =>
+  Effect.tryPromise({
+    try: () => source === "-" ? readAll(stdin) : Fs.readFile(source),
+    catch: (error) => {
+      const code = errorCode(error)
+      const what = readReasons[code]
+      return new JsonInputError({
+        source,
+        reason: what === undefined ? `cannot read it (${code})` : `cannot read it: ${what} (${code})`
+      })
+    }
+  })
+
+/** `line 2, column 7` of the character at `position` (0-based, in UTF-16 units as `JSON.parse` counts). */
+const lineColumn = (text: string, position: number): string => {
+  const before = text.slice(0, position)
+  const line = before.split("\n").length
+  const column = position - (before.lastIndexOf("\n") + 1) + 1
+  return `line ${line}, column ${column}`
+}
+
+// V8's messages either end with the position (their start never quotes the input), or quote
+// the input after one unexpected character: only the position or that character is kept.
+const notJson = (text: string, error: unknown): string => {
+  if (text.trim() === "") return "it is empty, not JSON"
+  const message = error instanceof Error ? error.message : ""
+  const at = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message)
+  if (at !== null) return `it is not valid JSON: ${at[1]} (${lineColumn(text, Number(at[2]))})`
+  if (message.startsWith("Unexpected end of JSON input")) {
+    return `it is not valid JSON: it ends too early (${lineColumn(text, text.length)})`
+  }
+  const token = /^Unexpected token '(.)'/u.exec(message)
+  if (token !== null) return `it is not valid JSON: unexpected '${token[1]}'`
+  return "it is not valid JSON"
+}
+
+/**
+ * The value of `--json FILE`: the file, or stdin for `-`, read to the end as
+ * UTF-8 (a leading BOM is skipped; bytes that are not UTF-8 are an error) and
+ * parsed with `JSON.parse`. Fails with {@link JsonInputError} when the file
+ * cannot be read, is empty, is not UTF-8 or is not JSON.
+ */
+export const readJson = (source: string, stdin: Readable = process.stdin): Effect.Effect<unknown, JsonInputError> =>
+  Effect.flatMap(bytesOf(source, stdin), (bytes) => {
+    let text: string
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes)
+    } catch {
+      return Effect.fail(new JsonInputError({ source, reason: "it is not UTF-8 text" }))
+    }
+    try {
+      const value: unknown = JSON.parse(text)
+      return Effect.succeed(value)
+    } catch (error) {
+      return Effect.fail(new JsonInputError({ source, reason: notJson(text, error) }))
+    }
+  })
+
+/**
+ * {@link readJson}, then decoded with `schema`. A property the schema does not
+ * know is an error (a misspelt field is not silently dropped). A value that
+ * does not fit is a {@link JsonInputError} saying which field and why.
+ */
+export const readJsonWith = <A, I, R>(
+  schema: Schema.Schema<A, I, R>,
+  source: string,
+  stdin: Readable = process.stdin
+): Effect.Effect<A, JsonInputError, R> =>
+  Effect.flatMap(readJson(source, stdin), (value) =>
+    Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "error" })(value).pipe(
+      Effect.mapError((error) =>
+        new JsonInputError({
+          source,
+          reason: `it does not fit the request: ${
+            ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
+              `${issue.path.length === 0 ? "(top)" : issue.path.map(String).join(".")}: ${issue.message}`
+            ).join("; ")
+          }`
+        })
+      )
+    ))
