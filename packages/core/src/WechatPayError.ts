@@ -302,6 +302,74 @@ export class WechatPayConfirmTimeoutError extends Schema.TaggedError<WechatPayCo
 }
 
 /**
+ * Which check a received notification failed.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export const NotificationCheck = Schema.Literal(
+  /** A `Wechatpay-Timestamp/Nonce/Signature/Serial` header is missing or blank. */
+  "MissingHeader",
+  /** `Wechatpay-Timestamp` is not a decimal number of seconds. */
+  "InvalidTimestamp",
+  /** `Wechatpay-Timestamp` is 300 s or more away from the local clock (a replay, or a clock off). */
+  "StaleTimestamp",
+  /** No verification key is configured under this `Wechatpay-Serial`. */
+  "UnknownSerial",
+  /** The platform certificate named by `Wechatpay-Serial` is expired or not yet valid. */
+  "KeyNotValid",
+  /**
+   * The signature does not verify: tampered, signed by another key, not base64,
+   * or a `WECHATPAY/SIGNTEST/` probe (WeChat Pay checking that notifications are
+   * verified: an ordinary bad signature, answered 4xx like any other).
+   */
+  "BadSignature",
+  /** `Wechatpay-Signature-Type` or `resource.algorithm` names an algorithm this library does not implement. */
+  "UnsupportedAlgorithm",
+  /** `AEAD_AES_256_GCM` failed: another APIv3 key, or a tampered ciphertext, nonce or associated data. */
+  "Decrypt",
+  /** The body is not UTF-8 JSON of a notification's documented shape. */
+  "MalformedBody",
+  /** The decrypted resource is not JSON, or not the documented shape of its `event_type`. */
+  "MalformedResource",
+  /** The body is larger than the receiver accepts: it was not read further. */
+  "TooLarge"
+)
+
+/**
+ * @since 0.2.0
+ * @category Errors
+ */
+export type NotificationCheck = typeof NotificationCheck.Type
+
+/**
+ * A received notification was refused: which check failed and why. Its
+ * content was not handed to any handler. Never holds the APIv3 key, the
+ * signature or decrypted plaintext; `notificationId` is set only once the
+ * signature has verified (before that, the body's `id` is anyone's claim).
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayNotificationError extends Schema.TaggedError<WechatPayNotificationError>()(
+  "WechatPayNotificationError",
+  {
+    check: NotificationCheck,
+    /** What exactly was wrong (a header name, a time difference, a serial, a field path). */
+    reason: Schema.String,
+    /** The `Request-ID` header, when sent. */
+    requestId: Schema.optional(Schema.String),
+    notificationId: Schema.optional(Schema.String)
+  }
+) {
+  override get message(): string {
+    return `notification refused (${this.check}): ${this.reason}${
+      this.notificationId === undefined ? "" : ` (id ${this.notificationId})`
+    }${suffix(this.requestId)}`
+  }
+}
+
+/**
  * Any error a WeChat Pay request can fail with once it has been built.
  *
  * @since 0.1.0

@@ -27,3 +27,7 @@ export * as NodeWechatPayClient from "./NodeWechatPayClient.js"
  * @since 0.2.0
  */
 export * as NodeSensitiveFields from "./NodeSensitiveFields.js"
+/**
+ * @since 0.2.0
+ */
+export * as NodeNotifications from "./NodeNotifications.js"

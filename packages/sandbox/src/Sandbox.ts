@@ -32,6 +32,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Context, Effect, Layer } from "effect"
 import type * as FaceCollections from "./FaceCollections.js"
+import type * as Notifications from "./Notifications.js"
 import type * as Faults from "./Faults.js"
 import * as internal from "./internal/sandbox.js"
 
@@ -82,6 +83,10 @@ export interface Options extends FaceCollections.DataOptions {
   readonly nonceWindowSeconds?: number | undefined
   /** Request records kept in memory (the total count is always exact). Default 10 000. */
   readonly historySize?: number | undefined
+  /** The APIv3 key (32 ASCII characters) notifications are encrypted with. Default: 32 random characters. */
+  readonly apiV3Key?: string | undefined
+  /** Where and how contract changes are notified (see `Notifications`). Default: not sent. */
+  readonly notifications?: Notifications.Options | undefined
 }
 
 /**
@@ -117,6 +122,8 @@ export interface SandboxConfig {
   readonly platformCertificatePem: string
   /** Upper-case hex. */
   readonly platformCertificateSerial: string
+  /** The APIv3 key notifications are encrypted with (a test key: the sandbox's own). */
+  readonly apiV3Key: string
 }
 
 /**
@@ -232,6 +239,29 @@ export interface Service {
   readonly itemAt: (organizationId: string, index: number) => FaceCollections.FaceCollectionWire | undefined
   /** Every item of an organization in order (materialises: use on small organizations). */
   readonly expectedItems: (organizationId: string) => ReadonlyArray<FaceCollections.FaceCollectionWire>
+  /**
+   * The user signs in WeChat: a contract in force (a new one unless one is in force already), and a
+   * `FACEPAY.USER_STATE_CHANGE` sent when notifications are configured. Dies for an unknown user.
+   */
+  readonly signContract: (user: { readonly organizationId: string; readonly outUserId: string }) => Effect.Effect<string>
+  /**
+   * A notification signed and encrypted as the sandbox sends them, with `faults` applied, not sent: for
+   * tests of a receiver. `resource` is the plaintext; `eventType` defaults to `FACEPAY.USER_STATE_CHANGE`.
+   */
+  readonly buildNotification: (options: {
+    readonly resource: Readonly<Record<string, unknown>>
+    readonly eventType?: string | undefined
+    readonly faults?: ReadonlyArray<Notifications.NotificationFault> | undefined
+    readonly id?: string | undefined
+  }) => Effect.Effect<Notifications.BuiltNotification>
+  /** The resource of a `FACEPAY.USER_STATE_CHANGE` for a seeded or signed user (its contract in force or last). */
+  readonly userStateChange: (user: { readonly organizationId: string; readonly outUserId: string }) => Effect.Effect<Record<string, unknown>>
+  /** Every delivery attempt so far, oldest first. */
+  readonly deliveries: Effect.Effect<ReadonlyArray<Notifications.Delivery>>
+  /** Replaces the faults applied to notifications sent from now on. */
+  readonly setNotificationFaults: (faults: ReadonlyArray<Notifications.NotificationFault>) => Effect.Effect<void>
+  /** Waits until every delivery started so far has ended (a 2xx answer, or the resend schedule spent). */
+  readonly notificationsSettled: Effect.Effect<void>
 }
 
 /**

@@ -22,3 +22,8 @@ export * as Sandbox from "./Sandbox.js"
  * @since 0.1.0
  */
 export * as SandboxServer from "./SandboxServer.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Notifications from "./Notifications.js"

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Credentials, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+import { ApiV3Key, Credentials, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
 import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import * as Fs from "node:fs/promises"
 
@@ -19,7 +19,9 @@ export const variables = {
   publicKey: "WECHATPAY_PUBLIC_KEY",
   platformCertFiles: "WECHATPAY_PLATFORM_CERT_FILES",
   baseUrl: "WECHATPAY_BASE_URL",
-  requestsPerSecond: "WECHATPAY_REQUESTS_PER_SECOND"
+  requestsPerSecond: "WECHATPAY_REQUESTS_PER_SECOND",
+  apiV3Key: "WECHATPAY_APIV3_KEY",
+  apiV3KeyFile: "WECHATPAY_APIV3_KEY_FILE"
 } as const
 
 const V = variables
@@ -269,5 +271,38 @@ export const loadRequestsPerSecond: Effect.Effect<number | undefined, WechatPayE
       return yield* configError(V.requestsPerSecond, `${issue}, written as a plain decimal (e.g. 150 or 2.5)`)
     }
     return value
+  }
+)
+
+/**
+ * The APIv3 key from `WECHATPAY_APIV3_KEY` or the file `WECHATPAY_APIV3_KEY_FILE` names (one of them; a
+ * file's trailing line break is not part of the key), checked for 32 bytes. Neither the value nor the
+ * file's content is ever in an error.
+ *
+ * @internal
+ */
+export const loadApiV3Key: Effect.Effect<Redacted.Redacted<string>, WechatPayError.WechatPayConfigError> = Effect.gen(
+  function*() {
+    const raw = yield* Effect.mapError(
+      Config.all({ file: optional(V.apiV3KeyFile), value: optionalRedacted(V.apiV3Key) }),
+      Credentials.fromConfigError
+    )
+    if (Option.isSome(raw.file) && Option.isSome(raw.value)) {
+      return yield* configError(V.apiV3Key, `set ${V.apiV3KeyFile} or ${V.apiV3Key}, not both`)
+    }
+    if (Option.isSome(raw.value)) return yield* ApiV3Key.make(raw.value.value, V.apiV3Key)
+    if (Option.isNone(raw.file)) {
+      return yield* configError(
+        V.apiV3Key,
+        `is not set: give the APIv3 key (32 characters, set in the merchant platform), or a file holding it in ${V.apiV3KeyFile}`
+      )
+    }
+    const path = raw.file.value
+    const cannotRead = (error: unknown) => configError(V.apiV3KeyFile, `cannot read file ${path} (${errnoCode(error)})`)
+    const stats = yield* Effect.tryPromise({ try: () => Fs.stat(path), catch: cannotRead })
+    if (!stats.isFile()) return yield* configError(V.apiV3KeyFile, `${path} is not a regular file`)
+    if (stats.size > 1024) return yield* configError(V.apiV3KeyFile, `${path} is larger than 1024 bytes: not an APIv3 key`)
+    const text = yield* Effect.tryPromise({ try: () => Fs.readFile(path, "utf8"), catch: cannotRead })
+    return yield* ApiV3Key.make(Redacted.make(text.replace(/\r?\n$/, "")), `${V.apiV3KeyFile} (${path})`)
   }
 )

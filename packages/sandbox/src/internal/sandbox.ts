@@ -18,8 +18,10 @@ import {
 import * as Certificate from "../Certificate.js"
 import * as FaceCollections from "../FaceCollections.js"
 import * as Faults from "../Faults.js"
+import type * as Notifications from "../Notifications.js"
 import type * as Sandbox from "../Sandbox.js"
 import * as K12 from "./k12.js"
+import * as NotificationSender from "./notifications.js"
 
 const schema = "WECHATPAY2-SHA256-RSA2048"
 const listPath = "/v3/offlineface/face-collections"
@@ -228,7 +230,11 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
       wechatpayPublicKeyId: options.wechatpayPublicKeyId ?? defaults.wechatpayPublicKeyId,
       wechatpayPublicKeyPem: spki(keys.wechatpay),
       platformCertificatePem: certificate.pem,
-      platformCertificateSerial: certificate.serialNumber
+      platformCertificateSerial: certificate.serialNumber,
+      apiV3Key: options.apiV3Key ?? randomApiV3Key()
+    }
+    if (Buffer.byteLength(config.apiV3Key, "utf8") !== 32) {
+      return yield* Effect.dieMessage("Sandbox option apiV3Key must be 32 bytes")
     }
     const settings = yield* Effect.try(() => ({
       defaultLimit: positiveInt("defaultLimit", options.defaultLimit, defaults.defaultLimit, 1),
@@ -248,9 +254,16 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
       merchantPublicKey: createPublicKey(keys.merchant),
       publicKeySigner: { serial: config.wechatpayPublicKeyId, key: keys.wechatpay },
       certificateSigner: { serial: config.platformCertificateSerial, key: keys.platform },
-      faults: options.faults ?? Faults.none
+      faults: options.faults ?? Faults.none,
+      notifications: options.notifications ?? {}
     })
   })
+
+const randomApiV3Key = (): string => {
+  let s = ""
+  for (const b of randomBytes(32)) s += alphabet.charAt(b % 62)
+  return s
+}
 
 interface Internals {
   readonly config: Sandbox.SandboxConfig
@@ -266,6 +279,7 @@ interface Internals {
   readonly publicKeySigner: Signer
   readonly certificateSigner: Signer
   readonly faults: Faults.Faults
+  readonly notifications: Notifications.Options
 }
 
 const makeService = (self: Internals): Sandbox.Service => {
@@ -292,6 +306,24 @@ const makeService = (self: Internals): Sandbox.Service => {
     publicKey: config.wechatpayPublicKeyId.replace(/[0-9]{4}$/, (d) => (d === "9999" ? "9998" : "9999")),
     certificate: Certificate.randomSerialNumber()
   }
+
+  // Notifications are signed as WeChat Pay signs them in each mode; in migration mode with the public key
+  // (a callback may carry a PUB_KEY_ID_… while the merchant's requests still use certificates).
+  const notificationSigner = config.mode === "certificate" ? self.certificateSigner : self.publicKeySigner
+  const sender = NotificationSender.makeSender({
+    signer: notificationSigner,
+    wrongSerial: notificationSigner === self.publicKeySigner ? wrongSerials.publicKey : wrongSerials.certificate,
+    apiV3Key: config.apiV3Key,
+    options: self.notifications
+  })
+  /** Sends a notification for every contract change the routes (or `signContract`) made. */
+  const notifyChanges = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const changes = product.changes.splice(0, product.changes.length)
+    for (const change of changes) {
+      yield* sender.send("FACEPAY.USER_STATE_CHANGE", K12.userStateChange(product, change, now))
+    }
+  })
 
   const record = (r: Sandbox.RequestRecord) => {
     if (settings.historySize === 0) return
@@ -576,6 +608,7 @@ const makeService = (self: Internals): Sandbox.Service => {
           }
           return routed
         })
+        yield* notifyChanges
         if (result.status === -1) return "reset" as const
 
         let json = result.json
@@ -695,7 +728,32 @@ const makeService = (self: Internals): Sandbox.Service => {
         quotaWindow = []
       }),
     itemAt: (organizationId, index) => FaceCollections.itemAt(data, organizationId, index),
-    expectedItems: (organizationId) => FaceCollections.expectedItems(data, organizationId)
+    expectedItems: (organizationId) => FaceCollections.expectedItems(data, organizationId),
+    signContract: (user) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const contract = K12.signContract(product, user.organizationId, user.outUserId, now)
+        if (contract === undefined) {
+          return yield* Effect.dieMessage(`no user ${user.outUserId} in organization ${user.organizationId}`)
+        }
+        yield* notifyChanges
+        return contract.contractId
+      }),
+    buildNotification: (options) =>
+      sender.build(options.eventType ?? "FACEPAY.USER_STATE_CHANGE", options.resource, options.faults ?? [], options.id),
+    userStateChange: (user) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const found = product.users.get(`${user.organizationId}/${user.outUserId}`)
+        const contract = found?.contractId === undefined ? undefined : product.contracts.get(found.contractId)
+        if (found === undefined || contract === undefined) {
+          return yield* Effect.dieMessage(`no contract for ${user.outUserId} in organization ${user.organizationId}`)
+        }
+        return K12.userStateChange(product, { user: found, contract }, now)
+      }),
+    deliveries: sender.deliveries,
+    setNotificationFaults: sender.setFaults,
+    notificationsSettled: sender.settled
   }
 }
 
