@@ -4,6 +4,7 @@
  * `commands/`, one file per group; `commands/shared.ts` holds what they share.
  *
  * - `face-collections list|get` (`commands/faceCollections.ts`)
+ * - `notifications serve` (`commands/notifications.ts`)
  * - `sandbox`, `demo` (`commands/sandbox.ts`)
  *
  * @since 0.1.0
@@ -13,7 +14,8 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
 import * as FaceCollections from "./commands/faceCollections.js"
 import * as Sandbox from "./commands/sandbox.js"
-import { NAME, VERSION } from "./commands/shared.js"
+import * as Notifications from "./commands/notifications.js"
+import { NAME, signalEndsCleanly, VERSION } from "./commands/shared.js"
 import * as Failure from "./Failure.js"
 import * as Output from "./Output.js"
 
@@ -23,7 +25,7 @@ const command = Command.make(NAME).pipe(
     "WeChat Pay APIv3 from the command line: list the users whose face photo must be re-collected, " +
       "or run a sandbox to try it."
   ),
-  Command.withSubcommands([FaceCollections.command, Sandbox.sandbox, Sandbox.demo])
+  Command.withSubcommands([FaceCollections.command, Notifications.command, Sandbox.sandbox, Sandbox.demo])
 )
 
 const footer = HelpDoc.blocks([
@@ -97,7 +99,7 @@ export const teardown = <E, A>(exit: Exit.Exit<A, E>, onExit: (code: number) => 
   const code = Exit.isSuccess(exit)
     ? (typeof exit.value === "number" ? exit.value : 0)
     : Cause.isInterruptedOnly(exit.cause)
-    ? Failure.ExitCode.Interrupted
+    ? (signalEndsCleanly() ? 0 : Failure.ExitCode.Interrupted)
     : Failure.ExitCode.Unexpected
   process.exitCode = code
   let pending = 2

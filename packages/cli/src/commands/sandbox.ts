@@ -37,6 +37,7 @@ export const defaultDemoFaults = "500:nth=3,reset:nth=7"
 const modes = ["publicKey", "certificate", "migration"] as const
 
 interface SandboxArgs {
+  readonly notifyUrl?: Option.Option<string> | undefined
   readonly port: number
   readonly items: number
   readonly organizationId: string
@@ -57,7 +58,10 @@ const startSandbox = (args: SandboxArgs) =>
       port: args.port,
       mode: args.mode,
       faults,
-      organizations: { [args.organizationId]: args.items }
+      organizations: { [args.organizationId]: args.items },
+      ...(args.notifyUrl !== undefined && Option.isSome(args.notifyUrl)
+        ? { notifications: { url: args.notifyUrl.value } }
+        : {})
     }).pipe(Effect.mapError((error) => new ListenError({ port: args.port, reason: causeCode(error) })))
   })
 
@@ -102,6 +106,14 @@ export const sandbox = Command.make("sandbox", {
     "Faults to inject, e.g. '429:first=3,500:rate=0.2,reset:nth=5,tamper:nth=9,cap=7,latency=50' " +
       "(see packages/sandbox/README.md).",
     ""
+  ),
+  notifyUrl: Options.text("notify-url").pipe(
+    Options.withPseudoName("URL"),
+    Options.withDescription(
+      "Where to POST FACEPAY.USER_STATE_CHANGE notifications when a contract changes (e.g. a terminate-contract " +
+        "call), resent on WeChat Pay's schedule until answered 2xx; try `notifications serve`."
+    ),
+    Options.optional
   )
 }, (args) =>
   Effect.scoped(Effect.gen(function*() {

@@ -38,6 +38,22 @@ export const invocation = (): string => {
 
 export const usage = (message: string): Failure.UsageError => new Failure.UsageError({ message })
 
+let signalIsDone = false
+
+/**
+ * From now on, a SIGINT, SIGTERM or SIGHUP ends the program as done (exit 0)
+ * rather than interrupted (130): for servers whose normal end is a signal
+ * (`notifications serve`). SIGHUP is turned into SIGTERM, which the runtime
+ * handles by interrupting the program, so its finalisers run.
+ */
+export const endsCleanlyOnSignal = (): void => {
+  signalIsDone = true
+  process.once("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
+}
+
+/** Whether {@link endsCleanlyOnSignal} was called. */
+export const signalEndsCleanly = (): boolean => signalIsDone
+
 // --- options ------------------------------------------------------------------------------
 
 /**
