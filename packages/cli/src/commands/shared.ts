@@ -1,8 +1,10 @@
 /**
  * What several command groups use: the program's name, the options that mean
- * the same everywhere (`--organization-id`, `--format`, `--max-attempts`,
- * `--json FILE`), the client built from `WECHATPAY_*` configuration, and the
- * ways a command answers: one JSON object on stdout, a human line on stderr.
+ * the same everywhere (`--organization-id`, `--out-user-id`, `--format`,
+ * `--max-attempts`, `--json FILE`, durations such as `--within 30s`), the
+ * client built from `WECHATPAY_*` configuration, and the ways a command
+ * answers: one JSON object on stdout in WeChat Pay's field names
+ * (`printAnswer`), a human line on stderr (`say`, `printNoContent`).
  *
  * Exit codes and the JSON failure line are `Failure.ts`'s: a command fails
  * with a tagged error and `Failure.exitCodeOf` decides the code.
