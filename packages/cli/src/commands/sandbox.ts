@@ -130,6 +130,9 @@ export const sandbox = Command.make("sandbox", {
         `In another shell, set the variables printed on stdout (paste them, or start the sandbox with`,
         `\`> sandbox.env &\` and run \`. ./sandbox.env\`), then try:`,
         `  ${Shared.invocation()} face-collections list --organization-id ${args.organizationId} --format table`,
+        `  ${Shared.invocation()} users get --organization-id O1234567 --out-user-id student-0001`,
+        `(the K12 data: organizations O1234567 and O7654321, users student-0001, student-0002, staff-0001,`,
+        `contracts CI000000000000001 and CI000000000000002; see packages/sandbox/README.md)`,
         `Serving until Ctrl-C.`
       ].join("\n")
     )

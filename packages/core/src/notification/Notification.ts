@@ -265,7 +265,13 @@ export const parse = (
     const verifier = yield* ResponseVerifier
     yield* Effect.catchAll(
       verifier.verify({ method: "POST", path: "(notification)", status: 0, headers, body }),
-      (error) => fail(verificationChecks[error.check], error.reason)
+      (error) =>
+        fail(
+          verificationChecks[error.check],
+          error.check === "BadSignature"
+            ? "the signature does not match the body (tampered, re-serialised, or signed by another key)"
+            : error.reason
+        )
     )
     // Verified from here on: the body is WeChat Pay's.
     let json: unknown
