@@ -22,6 +22,7 @@
  */
 import { Config, Context, Effect, Either, Layer, Redacted } from "effect"
 import { fromConfigError } from "./Credentials.js"
+import * as WechatPayConfig from "./WechatPayConfig.js"
 import { WechatPayConfigError } from "./WechatPayError.js"
 
 /**
@@ -36,7 +37,7 @@ export class ApiV3Key extends Context.Tag("@effect-wechatpay/core/ApiV3Key")<Api
  * @since 0.2.0
  * @category Config
  */
-export const VARIABLE = "WECHATPAY_APIV3_KEY"
+export const VARIABLE = WechatPayConfig.variables.apiV3Key
 
 /**
  * What is wrong with a candidate key, or `undefined` when it is usable: 32
@@ -80,15 +81,15 @@ export const layer = (key: Redacted.Redacted<string>): Layer.Layer<ApiV3Key, Wec
  * @since 0.2.0
  * @category Config
  */
-export const config = (name: string = VARIABLE): Config.Config<Redacted.Redacted<string>> =>
-  Config.redacted(name).pipe(Config.validate({ message: "must be 32 bytes", validation: (key) => issue(key) === undefined }))
+export const config = (name: WechatPayConfig.Variable = VARIABLE): Config.Config<Redacted.Redacted<string>> =>
+  WechatPayConfig.requiredRedacted(name).pipe(Config.validate({ message: "must be 32 bytes", validation: (key) => issue(key) === undefined }))
 
 /**
  * @since 0.2.0
  * @category Layers
  */
-export const layerConfig = (name: string = VARIABLE): Layer.Layer<ApiV3Key, WechatPayConfigError> =>
+export const layerConfig = (name: WechatPayConfig.Variable = VARIABLE): Layer.Layer<ApiV3Key, WechatPayConfigError> =>
   Layer.effect(
     ApiV3Key,
-    Effect.flatMap(Effect.mapError(Config.redacted(name), fromConfigError), (key) => make(key, name))
+    Effect.flatMap(Effect.mapError(WechatPayConfig.requiredRedacted(name), fromConfigError), (key) => make(key, name))
   )

@@ -25,6 +25,7 @@
  */
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Pem from "./internal/pem.js"
+import * as WechatPayConfig from "./WechatPayConfig.js"
 import { WechatPayConfigError } from "./WechatPayError.js"
 
 /**
@@ -113,6 +114,8 @@ export const make = (input: Service): Effect.Effect<Service, WechatPayConfigErro
 export const layer = (input: Service): Layer.Layer<Credentials, WechatPayConfigError> =>
   Layer.effect(Credentials, make(input))
 
+const V = WechatPayConfig.variables
+
 /**
  * Reads PEM texts from configuration (environment variables by default):
  * `WECHATPAY_MCHID`, `WECHATPAY_MERCHANT_SERIAL`, `WECHATPAY_PRIVATE_KEY` (PEM),
@@ -123,18 +126,18 @@ export const layer = (input: Service): Layer.Layer<Credentials, WechatPayConfigE
  * @category Config
  */
 export const config: Config.Config<Service> = Config.all({
-  mchid: Config.string("WECHATPAY_MCHID"),
-  serialNo: Config.string("WECHATPAY_MERCHANT_SERIAL"),
-  privateKey: Config.redacted("WECHATPAY_PRIVATE_KEY"),
-  publicKeyId: Config.option(Config.string("WECHATPAY_PUBLIC_KEY_ID")),
-  publicKey: Config.option(Config.string("WECHATPAY_PUBLIC_KEY")),
-  platformCerts: Config.option(Config.string("WECHATPAY_PLATFORM_CERTS"))
+  mchid: WechatPayConfig.required(V.mchid),
+  serialNo: WechatPayConfig.required(V.merchantSerial),
+  privateKey: WechatPayConfig.requiredRedacted(V.privateKey),
+  publicKeyId: WechatPayConfig.optional(V.publicKeyId),
+  publicKey: WechatPayConfig.optional(V.publicKey),
+  platformCerts: WechatPayConfig.optional(V.platformCerts)
 }).pipe(
   Config.mapOrFail(({ mchid, platformCerts, privateKey, publicKey, publicKeyId, serialNo }) => {
     if (Option.isSome(publicKeyId) !== Option.isSome(publicKey)) {
       return Either.left(ConfigError.InvalidData(
-        [Option.isSome(publicKeyId) ? "WECHATPAY_PUBLIC_KEY" : "WECHATPAY_PUBLIC_KEY_ID"],
-        "WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY go together"
+        [Option.isSome(publicKeyId) ? V.publicKey : V.publicKeyId],
+        `${V.publicKeyId} and ${V.publicKey} go together`
       ))
     }
     return Either.right({

@@ -33,7 +33,7 @@
 // Modules, not the @effect/platform barrel: the barrel loads every platform
 // module (HttpApi, OpenApi, …): measured 15 MiB more heap in a listing process.
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Config, Context, DefaultServices, Effect, Layer, Option, Schema, Tracer } from "effect"
+import { Config, ConfigError, Context, DefaultServices, Effect, Either, Layer, Option, Schema, Tracer } from "effect"
 import type { Credentials } from "./Credentials.js"
 import { fromConfigError } from "./Credentials.js"
 import { Exchange } from "./Exchange.js"
@@ -51,6 +51,7 @@ import { type Policy, RetryPolicy } from "./RetryPolicy.js"
 import * as SensitiveFields from "./SensitiveFields.js"
 import { Signer } from "./Signer.js"
 import * as SignerModule from "./Signer.js"
+import * as WechatPayConfig from "./WechatPayConfig.js"
 import { WechatPayConfigError, type WechatPayRequestError } from "./WechatPayError.js"
 import type { WechatPayRequest } from "./WechatPayRequest.js"
 
@@ -303,16 +304,20 @@ export const layerWebCrypto = (
  * @category Config
  */
 export const config: Config.Config<Options> = Config.all({
-  baseUrl: Config.string("WECHATPAY_BASE_URL").pipe(Config.withDefault(PRODUCTION_URL)),
+  baseUrl: WechatPayConfig.optional(WechatPayConfig.variables.baseUrl).pipe(
+    Config.map(Option.getOrElse(() => PRODUCTION_URL))
+  ),
   // A plain decimal: a number parser would read "0x10" as 16 and "1e-9" as a rate that never sends.
-  requestsPerSecond: Config.string("WECHATPAY_REQUESTS_PER_SECOND").pipe(
-    Config.validate({
-      message: "must be a plain decimal number of requests per second, e.g. 150 or 2.5",
-      validation: (text) => /^\d{1,6}(\.\d{1,6})?$/.test(text.trim())
-    }),
-    Config.map((text) => Number(text.trim())),
-    Config.option,
-    Config.map(Option.getOrUndefined)
+  requestsPerSecond: WechatPayConfig.optional(WechatPayConfig.variables.requestsPerSecond).pipe(
+    Config.mapOrFail((text) =>
+      Option.isNone(text)
+        ? Either.right(undefined)
+        : /^\d{1,6}(\.\d{1,6})?$/.test(text.value)
+        ? Either.right(Number(text.value))
+        : Either.left(
+          ConfigError.InvalidData([], "must be a plain decimal number of requests per second, e.g. 150 or 2.5")
+        )
+    )
   )
 })
 

@@ -4,25 +4,12 @@
  *
  * @internal
  */
-import { ApiV3Key, Credentials, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
-import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import { ApiV3Key, Credentials, WechatPayClient, WechatPayConfig, WechatPayError } from "@effect-wechatpay/core"
+import { Config, Effect, Option, Redacted } from "effect"
 import * as Fs from "node:fs/promises"
 
-/** @internal */
-export const variables = {
-  mchid: "WECHATPAY_MCHID",
-  merchantSerial: "WECHATPAY_MERCHANT_SERIAL",
-  privateKeyFile: "WECHATPAY_PRIVATE_KEY_FILE",
-  privateKey: "WECHATPAY_PRIVATE_KEY",
-  publicKeyId: "WECHATPAY_PUBLIC_KEY_ID",
-  publicKeyFile: "WECHATPAY_PUBLIC_KEY_FILE",
-  publicKey: "WECHATPAY_PUBLIC_KEY",
-  platformCertFiles: "WECHATPAY_PLATFORM_CERT_FILES",
-  baseUrl: "WECHATPAY_BASE_URL",
-  requestsPerSecond: "WECHATPAY_REQUESTS_PER_SECOND",
-  apiV3Key: "WECHATPAY_APIV3_KEY",
-  apiV3KeyFile: "WECHATPAY_APIV3_KEY_FILE"
-} as const
+/** @internal The one table of names: core's. */
+export const variables = WechatPayConfig.variables
 
 const V = variables
 
@@ -74,6 +61,8 @@ export interface Input {
   readonly privateKey: PemSource<Redacted.Redacted<string>>
   readonly publicKey?: ({ readonly id: string } & PemSource<string>) | undefined
   readonly platformCertificateFiles?: ReadonlyArray<string> | undefined
+  /** Platform certificates as PEM text (`WECHATPAY_PLATFORM_CERTS`), instead of files. */
+  readonly platformCertificatePem?: string | undefined
 }
 
 /** @internal */
@@ -85,7 +74,7 @@ export interface Loaded {
 
 const NO_VERIFICATION_KEY =
   `no WeChat Pay verification key: set ${V.publicKeyId} with ${V.publicKeyFile} (or ${V.publicKey}) for public-key mode, ` +
-  `or ${V.platformCertFiles} for certificate mode (both for migration)`
+  `or ${V.platformCertFiles} (or ${V.platformCerts}) for certificate mode (both for migration)`
 
 const CERTIFICATE_SETTING = /^verification\.platformCertificates(?:\[(\d+)\])?$/
 
@@ -93,7 +82,8 @@ const CERTIFICATE_SETTING = /^verification\.platformCertificates(?:\[(\d+)\])?$/
 export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =>
   Effect.gen(function*() {
     const certificateFiles = input.platformCertificateFiles ?? []
-    if (input.publicKey === undefined && certificateFiles.length === 0) {
+    const certificatePem = input.platformCertificatePem
+    if (input.publicKey === undefined && certificateFiles.length === 0 && certificatePem === undefined) {
       return yield* configError(V.publicKeyId, NO_VERIFICATION_KEY)
     }
     const privateKeyFile = "file" in input.privateKey ? input.privateKey.file : undefined
@@ -108,7 +98,9 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
         : normalizePem(input.publicKey.pem)
       publicKey = { id: input.publicKey.id, pem }
     }
-    const certificates = yield* Effect.forEach(certificateFiles, (path) => readPemFile(path, V.platformCertFiles))
+    const certificates = certificatePem !== undefined
+      ? [normalizePem(certificatePem)]
+      : yield* Effect.forEach(certificateFiles, (path) => readPemFile(path, V.platformCertFiles))
 
     const inFile = (path: string | undefined, issue: string) => path === undefined ? issue : `${path}: ${issue}`
     const rename = (error: WechatPayError.WechatPayConfigError): WechatPayError.WechatPayConfigError => {
@@ -134,6 +126,7 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
           return configError(V.baseUrl, issue)
       }
       const certificate = CERTIFICATE_SETTING.exec(setting)
+      if (certificate !== null && certificatePem !== undefined) return configError(V.platformCerts, issue)
       if (certificate !== null) {
         const index = certificate[1]
         return configError(
@@ -158,25 +151,8 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
 
 const isSet = (value: string) => value.trim() !== ""
 
-const required = (name: string): Config.Config<string> =>
-  Config.string(name).pipe(
-    Config.mapOrFail((value) =>
-      isSet(value) ? Either.right(value.trim()) : Either.left(ConfigError.InvalidData([], "is empty"))
-    )
-  )
-
-/** A blank value counts as unset. */
-const optional = (name: string): Config.Config<Option.Option<string>> =>
-  Config.string(name).pipe(
-    Config.option,
-    Config.map((value) => Option.filter(Option.map(value, (text) => text.trim()), isSet))
-  )
-
-const optionalRedacted = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
-  Config.redacted(name).pipe(
-    Config.option,
-    Config.map(Option.filter((value) => isSet(Redacted.value(value))))
-  )
+// One rule per setting, core's: blank counts as unset, text is trimmed, secrets are taken as written.
+const { optional, optionalRedacted, required } = WechatPayConfig
 
 const settings = Config.all({
   mchid: required(V.mchid),
@@ -186,7 +162,8 @@ const settings = Config.all({
   publicKeyId: optional(V.publicKeyId),
   publicKeyFile: optional(V.publicKeyFile),
   publicKey: optional(V.publicKey),
-  platformCertFiles: optional(V.platformCertFiles)
+  platformCertFiles: optional(V.platformCertFiles),
+  platformCerts: optional(V.platformCerts)
 })
 
 /** @internal */
@@ -230,6 +207,9 @@ export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatP
       publicKey = { id: raw.publicKeyId.value, ...publicKeySource.value }
     }
 
+    if (Option.isSome(raw.platformCertFiles) && Option.isSome(raw.platformCerts)) {
+      return yield* fail(V.platformCerts, `set ${V.platformCertFiles} or ${V.platformCerts}, not both`)
+    }
     let platformCertificateFiles: ReadonlyArray<string> | undefined
     if (Option.isSome(raw.platformCertFiles)) {
       platformCertificateFiles = raw.platformCertFiles.value.split(",").map((path) => path.trim()).filter(isSet)
@@ -243,7 +223,8 @@ export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatP
       serialNo: raw.serialNo,
       privateKey,
       publicKey,
-      platformCertificateFiles
+      platformCertificateFiles,
+      platformCertificatePem: Option.getOrUndefined(raw.platformCerts)
     })
   }
 )
