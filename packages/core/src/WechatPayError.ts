@@ -34,6 +34,36 @@ const suffix = (requestId: string | undefined, attempts?: number) =>
   (requestId === undefined ? "" : ` (Request-ID ${requestId})`) +
   (attempts === undefined || attempts <= 1 ? "" : ` after ${attempts} attempts`)
 
+// C0 and C1 controls, DEL, the bidirectional marks, embeddings, overrides and
+// isolates, zero-width characters, the line and paragraph separators, the BOM.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/u
+
+const escapeChar = (c: string): string => {
+  const code = c.charCodeAt(0)
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`
+}
+
+/**
+ * Text that came from a server (a message, a header value, a field value), as
+ * this library shows it in an error: control, escape and bidirectional-override
+ * characters written as `\xNN` / `\uNNNN` (so it stays one line and cannot
+ * move a terminal's cursor or reorder what follows), cut to `maxLength`
+ * characters with `…`.
+ *
+ * @since 0.2.0
+ * @category Utils
+ */
+export const printable = (text: string, maxLength = 200): string => {
+  let out = ""
+  let count = 0
+  for (const c of text) {
+    if (count === maxLength) return out + "…"
+    out += UNPRINTABLE.test(c) ? escapeChar(c) : c
+    count += 1
+  }
+  return out
+}
+
 /**
  * An argument was rejected before anything was sent: no request left the process.
  *
@@ -302,6 +332,58 @@ export class WechatPayConfirmTimeoutError extends Schema.TaggedError<WechatPayCo
 }
 
 /**
+ * A listing did not end the way a listing must: the server kept answering
+ * pages that bring nothing new (`NoProgress`: the same page at every offset,
+ * say), or the listing passed the `maxPages` its caller set (`TooManyPages`).
+ * Nothing of the page that failed it was emitted.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayPagingError extends Schema.TaggedError<WechatPayPagingError>()("WechatPayPagingError", {
+  /** The listing, e.g. `allCollections`. */
+  operation: Schema.String,
+  reason: Schema.Literal("NoProgress", "TooManyPages"),
+  /** The offset of the page that failed the listing. */
+  offset: Schema.Number,
+  /** Non-empty pages received, the failing one included. */
+  pages: Schema.Number,
+  /** `NoProgress`: pages in a row with no new item; `TooManyPages`: the `maxPages` passed. */
+  limit: Schema.Number
+}) {
+  override get message(): string {
+    return this.reason === "NoProgress"
+      ? `${this.operation}: ${this.limit} pages in a row up to offset ${this.offset} brought no new item ` +
+        `(the server answers what it already answered): the listing would never end, stopped after ${this.pages} pages`
+      : `${this.operation}: more than ${this.limit} pages (maxPages), stopped at offset ${this.offset}`
+  }
+}
+
+/**
+ * A verified answer does not fit the request it answers: a listing of one
+ * organization holding an item of another, a collection asked for by its id
+ * answered with another one. Nothing of that answer was returned or emitted.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayMismatchError extends Schema.TaggedError<WechatPayMismatchError>()("WechatPayMismatchError", {
+  /** The operation, e.g. `getFaceCollection`. */
+  operation: Schema.String,
+  /** The wire field that differs, e.g. `organization_id`. */
+  field: Schema.String,
+  /** What was asked for. */
+  expected: Schema.String,
+  /** What came back, through `printable` (cut, control characters escaped). */
+  actual: Schema.String
+}) {
+  override get message(): string {
+    return `${this.operation}: the answer's ${this.field} is "${this.actual}", not "${this.expected}" as asked: ` +
+      `not used`
+  }
+}
+
+/**
  * Any error a WeChat Pay request can fail with once it has been built.
  *
  * @since 0.1.0
@@ -319,7 +401,12 @@ export type WechatPayRequestError =
  * @since 0.1.0
  * @category Errors
  */
-export type WechatPayError = WechatPayRequestError | WechatPayInvalidInputError | WechatPayConfigError
+export type WechatPayError =
+  | WechatPayRequestError
+  | WechatPayInvalidInputError
+  | WechatPayConfigError
+  | WechatPayPagingError
+  | WechatPayMismatchError
 
 /**
  * Whether retrying the same request may succeed: 429, 5xx and transport
