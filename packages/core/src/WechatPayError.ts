@@ -198,7 +198,9 @@ export class WechatPayVerificationError extends Schema.TaggedError<WechatPayVeri
 }
 
 /**
- * A verified response could not be decoded: not JSON, or not the documented shape.
+ * A response could not be decoded: not JSON, or not the documented shape
+ * (verified first), or compressed when that was not asked for (refused
+ * before verification).
  *
  * @since 0.1.0
  * @category Errors
@@ -206,8 +208,12 @@ export class WechatPayVerificationError extends Schema.TaggedError<WechatPayVeri
 export class WechatPayDecodeError extends Schema.TaggedError<WechatPayDecodeError>()("WechatPayDecodeError", {
   ...RequestContext,
   status: Schema.Number,
-  /** `Json`: the body is not JSON; `Schema`: JSON of the wrong shape. */
-  where: Schema.Literal("Json", "Schema"),
+  /**
+   * `Json`: the body is not JSON; `Schema`: JSON of the wrong shape (the
+   * issue says where and what was expected, never the value found);
+   * `Encoding`: the answer came compressed (`Content-Encoding`) unasked.
+   */
+  where: Schema.Literal("Json", "Schema", "Encoding"),
   issue: Schema.String,
   requestId: Schema.optional(Schema.String)
 }) {
@@ -235,8 +241,11 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
      * the request may have been processed. `Timeout`: no complete answer in time.
      * `TooLarge`: the answer's body passed the client's `maxResponseBytes` and was
      * not read further (not retried: it would be as large again).
+     * `Protocol`: TLS or HTTP itself failed (an `https://` URL to a plain-HTTP
+     * port, an untrusted certificate, an answer that is not HTTP): not retried,
+     * it would fail the same way.
      */
-    reason: Schema.Literal("Connection", "Timeout", "Refused", "TooLarge"),
+    reason: Schema.Literal("Connection", "Timeout", "Refused", "TooLarge", "Protocol"),
     description: Schema.String,
     attempts: Schema.Number
   }
@@ -249,6 +258,8 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
         ? "connection refused"
         : this.reason === "TooLarge"
         ? "answer too large"
+        : this.reason === "Protocol"
+        ? "protocol failure"
         : "connection failed"
     } (${this.description})${suffix(undefined, this.attempts)}`
   }
@@ -410,12 +421,12 @@ export type WechatPayError =
 
 /**
  * Whether retrying the same request may succeed: 429, 5xx and transport
- * failures (an answer too large excepted). Decided on the HTTP status, not the code string (WeChat Pay's 429
+ * failures (an answer too large and a TLS or HTTP protocol failure excepted). Decided on the HTTP status, not the code string (WeChat Pay's 429
  * code varies by API). Verification and decode failures never are.
  *
  * @since 0.1.0
  * @category Predicates
  */
 export const isTransient = (error: unknown): boolean =>
-  (error instanceof WechatPayTransportError && error.reason !== "TooLarge") ||
+  (error instanceof WechatPayTransportError && error.reason !== "TooLarge" && error.reason !== "Protocol") ||
   (error instanceof WechatPayApiError && (error.status === 429 || error.status >= 500))
