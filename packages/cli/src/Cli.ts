@@ -10,6 +10,7 @@
  */
 import { CliConfig, Command, HelpDoc } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import { makeRunMain, type RunMain } from "@effect/platform/Runtime"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
 import * as FaceCollections from "./commands/faceCollections.js"
 import * as Sandbox from "./commands/sandbox.js"
@@ -37,8 +38,11 @@ const footer = HelpDoc.blocks([
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.p(
     "0 done; 2 bad input or configuration (nothing sent); 3 WeChat Pay answered with an error; " +
-      "4 a response failed verification or decoding; 5 no response (connection or timeout, retries exhausted); " +
-      "1 unexpected. A failure prints one JSON line on stderr: " +
+      "4 a response failed verification or decoding; 5 no response (connection or timeout, retries exhausted; " +
+      "a TLS or HTTP protocol failure at once); 8 the output could not be written (full disk, closed descriptor); " +
+      "9 an answer does not fit the request (another organization or collection than asked, a listing that does " +
+      "not advance), nothing of it printed; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP); 141 stdout closed by its " +
+      "reader; 1 unexpected. A failure prints one JSON line on stderr: " +
       `{"error": tag, "code"?: WeChat Pay's code, "message": ..., "requestId"?: ...}.`
   )
 ])
@@ -87,8 +91,8 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
   })
 
 /**
- * For `NodeRuntime.runMain`: exits with the code `main` returned once stdout
- * and stderr are flushed; 130 when interrupted (Ctrl-C, SIGTERM).
+ * For {@link runMain}: exits with the code `main` returned once stdout
+ * and stderr are flushed; 130 when interrupted (Ctrl-C, SIGTERM, SIGHUP).
  *
  * @since 0.1.0
  * @category Running
@@ -110,3 +114,35 @@ export const teardown = <E, A>(exit: Exit.Exit<A, E>, onExit: (code: number) => 
     else stream.write("", () => done())
   }
 }
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+
+/**
+ * `NodeRuntime.runMain`, ending on SIGHUP (the terminal closed) as on SIGINT
+ * and SIGTERM: the main fiber is interrupted, so every finalizer runs (the
+ * sandbox removes its key directory), then the process exits with the
+ * teardown's code (130).
+ *
+ * @since 0.2.0
+ * @category Running
+ */
+export const runMain: RunMain = makeRunMain(({ fiber, teardown }) => {
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+  let receivedSignal = false
+  const stopListening = () => {
+    for (const signal of SIGNALS) process.removeListener(signal, onSignal)
+  }
+  function onSignal() {
+    receivedSignal = true
+    stopListening()
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
+  fiber.addObserver((exit) => {
+    if (!receivedSignal) stopListening()
+    clearInterval(keepAlive)
+    teardown(exit, (code) => {
+      if (receivedSignal || code !== 0) process.exit(code)
+    })
+  })
+  for (const signal of SIGNALS) process.on(signal, onSignal)
+})
