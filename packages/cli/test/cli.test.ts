@@ -388,6 +388,17 @@ layer(FixtureLive, { excludeTestServices: true })("the effect-wechatpay command 
         expect(report(most)).toMatchObject({ error: "WechatPayApiError", code: "PARAM_ERROR" })
       }))
 
+    it.scoped("plain http:// to a host that is not loopback is refused naming WECHATPAY_BASE_URL", () =>
+      Effect.gen(function*() {
+        const env = yield* clientEnv("http://api.mch.weixin.qq.com")
+        const run = yield* cli(["face-collections", "list", "--organization-id", ORG], env)
+        expect(run.code).toBe(2)
+        expect(report(run)).toMatchObject({
+          error: "WechatPayConfigError",
+          message: expect.stringMatching(/^invalid configuration WECHATPAY_BASE_URL: plain http:\/\/ is allowed to a loopback host only/)
+        })
+      }))
+
     it.scoped("a merchant serial that is not hex is refused naming WECHATPAY_MERCHANT_SERIAL", () =>
       Effect.gen(function*() {
         const server = yield* serve({ [ORG]: 5 })
