@@ -16,6 +16,7 @@
  */
 import { CliConfig, Command, HelpDoc } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import { makeRunMain, type RunMain } from "@effect/platform/Runtime"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
 import * as Contracts from "./commands/contracts.js"
 import * as Credentials from "./commands/credentials.js"
@@ -70,10 +71,14 @@ const footer = HelpDoc.blocks([
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.p(
     "0 done; 2 bad input or configuration (nothing sent); 3 WeChat Pay answered with an error; " +
-      "4 a response failed verification or decoding; 5 no response (connection or timeout, retries exhausted); " +
+      "4 a response failed verification or decoding; 5 no response (connection or timeout, retries exhausted; " +
+      "a TLS or HTTP protocol failure at once); " +
       "6 a charge's outcome is unknown (transactions create: it may have been processed; transactions confirm: " +
       "not final in time): never charge again, run the command in \"hint\"; " +
-      "1 unexpected. A failure prints one JSON line on stderr: " +
+      "8 the output could not be written (full disk, closed descriptor); " +
+      "9 an answer does not fit the request (another organization or collection than asked, a listing that does " +
+      "not advance), nothing of it printed; 130 interrupted (Ctrl-C, SIGTERM, SIGHUP; notifications serve ends " +
+      "with 0 instead); 141 stdout closed by its reader; 1 unexpected. A failure prints one JSON line on stderr: " +
       `{"error": tag, "code"?: WeChat Pay's code, "message": ..., "requestId"?: ..., "outTradeNo"?: ..., "hint"?: ...}.`
   )
 ])
@@ -122,8 +127,8 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
   })
 
 /**
- * For `NodeRuntime.runMain`: exits with the code `main` returned once stdout
- * and stderr are flushed; 130 when interrupted (Ctrl-C, SIGTERM).
+ * For {@link runMain}: exits with the code `main` returned once stdout
+ * and stderr are flushed; 130 when interrupted (Ctrl-C, SIGTERM, SIGHUP).
  *
  * @since 0.1.0
  * @category Running
@@ -145,3 +150,35 @@ export const teardown = <E, A>(exit: Exit.Exit<A, E>, onExit: (code: number) => 
     else stream.write("", () => done())
   }
 }
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+
+/**
+ * `NodeRuntime.runMain`, ending on SIGHUP (the terminal closed) as on SIGINT
+ * and SIGTERM: the main fiber is interrupted, so every finalizer runs (the
+ * sandbox removes its key directory), then the process exits with the
+ * teardown's code (130).
+ *
+ * @since 0.2.0
+ * @category Running
+ */
+export const runMain: RunMain = makeRunMain(({ fiber, teardown }) => {
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1)
+  let receivedSignal = false
+  const stopListening = () => {
+    for (const signal of SIGNALS) process.removeListener(signal, onSignal)
+  }
+  function onSignal() {
+    receivedSignal = true
+    stopListening()
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
+  fiber.addObserver((exit) => {
+    if (!receivedSignal) stopListening()
+    clearInterval(keepAlive)
+    teardown(exit, (code) => {
+      if (receivedSignal || code !== 0) process.exit(code)
+    })
+  })
+  for (const signal of SIGNALS) process.on(signal, onSignal)
+})

@@ -12,14 +12,17 @@
  * | 2 | bad input or configuration, nothing sent (`UsageError`, `JsonInputError`, `WechatPayInvalidInputError`, `WechatPayConfigError`, …) |
  * | 3 | WeChat Pay answered with an error (`WechatPayApiError`, with `code`) |
  * | 4 | a response failed verification or decoding (`WechatPayVerificationError`, `WechatPayDecodeError`) |
- * | 5 | no response: connection failures or timeouts, retries exhausted (`WechatPayTransportError`) |
+ * | 5 | no response: connection failures or timeouts, retries exhausted; a TLS or HTTP protocol failure, at once (`WechatPayTransportError`) |
  * | 6 | a charge's outcome is not known (`WechatPayOutcomeUnknownError`: it may have been processed; `WechatPayConfirmTimeoutError`: not final within `--within`): never charge again, run the `hint` (`transactions confirm …`) |
- * | 130 | interrupted (Ctrl-C, SIGTERM) |
+ * | 8 | the output could not be written (full disk, closed descriptor: `OutputError`) |
+ * | 9 | an answer does not fit the request: another organization or collection than asked (`WechatPayMismatchError`), a listing that does not advance (`WechatPayPagingError`); nothing of it printed |
+ * | 130 | interrupted (Ctrl-C, SIGTERM, SIGHUP) |
  * | 141 | the reader of stdout went away (`… \| head`): silent, as for SIGPIPE |
  *
  * @since 0.1.0
  */
 import { HelpDoc, ValidationError } from "@effect/cli"
+import { WechatPayError } from "@effect-wechatpay/core"
 import { Cause, Data, Option } from "effect"
 
 /**
@@ -34,6 +37,8 @@ export const ExitCode = {
   Verification: 4,
   Transport: 5,
   OutcomeUnknown: 6,
+  OutputFailed: 8,
+  AnswerMismatch: 9,
   Interrupted: 130,
   BrokenPipe: 141
 } as const
@@ -119,7 +124,6 @@ const exitCodeOf: Record<string, number> = {
   JsonInputError: ExitCode.BadInput,
   WechatPayInvalidInputError: ExitCode.BadInput,
   WechatPayConfigError: ExitCode.BadInput,
-  OrganizationMismatchError: ExitCode.BadInput,
   FaultParseError: ExitCode.BadInput,
   ListenError: ExitCode.BadInput,
   WechatPayApiError: ExitCode.ApiError,
@@ -127,8 +131,14 @@ const exitCodeOf: Record<string, number> = {
   WechatPayDecodeError: ExitCode.Verification,
   WechatPayTransportError: ExitCode.Transport,
   WechatPayOutcomeUnknownError: ExitCode.OutcomeUnknown,
-  WechatPayConfirmTimeoutError: ExitCode.OutcomeUnknown
+  WechatPayConfirmTimeoutError: ExitCode.OutcomeUnknown,
+  OutputError: ExitCode.OutputFailed,
+  WechatPayMismatchError: ExitCode.AnswerMismatch,
+  WechatPayPagingError: ExitCode.AnswerMismatch
 }
+
+// Part of a message may come from a server: one line, no escape sequence, bounded.
+const safe = (text: string, max: number): string => WechatPayError.printable(text, max)
 
 /**
  * One expected failure → exit code and report.
@@ -151,8 +161,10 @@ export const fromError = (error: unknown): Outcome => {
   if (tag === "OutputError" && field(error, "code") === "EPIPE") {
     return { exitCode: ExitCode.BrokenPipe, report: undefined }
   }
-  const code = tag === "WechatPayApiError" ? field(error, "code") : undefined
-  const requestId = field(error, "requestId")
+  const apiCode = tag === "WechatPayApiError" ? field(error, "code") : undefined
+  const code = apiCode === undefined ? undefined : safe(apiCode, 64)
+  const rawRequestId = field(error, "requestId")
+  const requestId = rawRequestId === undefined ? undefined : safe(rawRequestId, 64)
   const outTradeNo = field(error, "outTradeNo")
   const hint = tag === "WechatPayConfigError" ? " (the WECHATPAY_* variables are listed in --help)" : ""
   return {
@@ -160,7 +172,7 @@ export const fromError = (error: unknown): Outcome => {
     report: {
       error: tag ?? "Error",
       ...(code === undefined ? {} : { code }),
-      message: messageOf(error) + hint,
+      message: safe(messageOf(error), 1000) + hint,
       ...(requestId === undefined ? {} : { requestId }),
       ...(outTradeNo === undefined ? {} : { outTradeNo })
     }
@@ -179,7 +191,7 @@ export const fromCause = (cause: Cause.Cause<unknown>): Outcome => {
   if (Option.isSome(failure)) return fromError(failure.value)
   const defect = Cause.dieOption(cause)
   if (Option.isSome(defect)) {
-    return { exitCode: ExitCode.Unexpected, report: { error: "Defect", message: messageOf(defect.value) } }
+    return { exitCode: ExitCode.Unexpected, report: { error: "Defect", message: safe(messageOf(defect.value), 1000) } }
   }
   return { exitCode: ExitCode.Interrupted, report: undefined }
 }

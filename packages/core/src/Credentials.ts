@@ -35,7 +35,7 @@ import { WechatPayConfigError } from "./WechatPayError.js"
 export interface MerchantCredentials {
   /** 商户号: the merchant or service-provider number that owns the key (the caller). */
   readonly mchid: string
-  /** 商户API证书序列号: serial of the merchant API certificate, hex. */
+  /** 商户API证书序列号: serial of the merchant API certificate, hex (`make` writes it in upper case). */
   readonly serialNo: string
   /** 商户API私钥: PEM (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`). */
   readonly privateKey: Redacted.Redacted<string>
@@ -82,7 +82,10 @@ export const make = (input: Service): Effect.Effect<Service, WechatPayConfigErro
       return yield* fail("merchant.mchid", "must be the merchant number (digits)")
     }
     if (!/^[0-9A-Fa-f]{1,64}$/.test(input.merchant.serialNo)) {
-      return yield* fail("merchant.serialNo", "must be the merchant API certificate serial (hex)")
+      return yield* fail(
+        "merchant.serialNo",
+        "must be the merchant API certificate serial: 1 to 64 hexadecimal digits (0-9, A-F), as in 5157F09EFDC0…"
+      )
     }
     const privateKey = Pem.privateKeyDer(Redacted.value(input.merchant.privateKey))
     if (Either.isLeft(privateKey)) return yield* fail("merchant.privateKey", privateKey.left)
@@ -104,7 +107,9 @@ export const make = (input: Service): Effect.Effect<Service, WechatPayConfigErro
       const certs = Pem.certificates(pem)
       if (Either.isLeft(certs)) return yield* fail(`verification.platformCertificates[${index}]`, certs.left)
     }
-    return input
+    // WeChat Pay writes serials in upper case; the Authorization header carries this one.
+    const serialNo = input.merchant.serialNo.toUpperCase()
+    return serialNo === input.merchant.serialNo ? input : { ...input, merchant: { ...input.merchant, serialNo } }
   })
 
 /**

@@ -25,7 +25,7 @@ import { Clock, Context, Effect, Either, Encoding, Layer } from "effect"
 import { Credentials, type VerificationKeys } from "./Credentials.js"
 import * as Pem from "./internal/pem.js"
 import { PROBE_PREFIX, responseMessage } from "./internal/protocol.js"
-import { type VerificationCheck, WechatPayConfigError, WechatPayVerificationError } from "./WechatPayError.js"
+import { printable, type VerificationCheck, WechatPayConfigError, WechatPayVerificationError } from "./WechatPayError.js"
 
 /**
  * A response as received: lower-case header names, the body text untouched.
@@ -114,6 +114,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
   return ResponseVerifier.of({
     acceptSerial: options.acceptSerial,
     verify: (response) => {
+      const requestId = response.headers["request-id"]
       const fail = (check: VerificationCheck, reason: string) =>
         Effect.fail(
           new WechatPayVerificationError({
@@ -122,7 +123,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
             status: response.status,
             check,
             reason,
-            requestId: response.headers["request-id"]
+            requestId: requestId === undefined ? undefined : printable(requestId, 64)
           })
         )
       const headers = response.headers
@@ -141,7 +142,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
       }
       const entry = keys.get(serial)
       if (entry === undefined) {
-        return fail("UnknownSerial", `no verification key is configured for Wechatpay-Serial ${serial}`)
+        return fail("UnknownSerial", `no verification key is configured for Wechatpay-Serial ${printable(serial, 64)}`)
       }
       const bytes = Encoding.decodeBase64(signature)
       if (Either.isLeft(bytes) || bytes.right.length === 0) {

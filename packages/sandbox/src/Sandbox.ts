@@ -310,6 +310,24 @@ export const make: (options?: Options) => Effect.Effect<Service> = internal.make
 export const layer = (options?: Options): Layer.Layer<Sandbox> => Layer.effect(Sandbox, make(options))
 
 /**
+ * Key material as a service: generate it once (it takes a few hundred
+ * milliseconds) and share it, e.g. across a test file with `@effect/vitest`'s
+ * `layer(Sandbox.layerKeys)`.
+ *
+ * @since 0.2.0
+ * @category Tags
+ */
+export class SandboxKeys extends Context.Tag("@effect-wechatpay/sandbox/SandboxKeys")<SandboxKeys, Keys>() {}
+
+/**
+ * Fresh {@link Keys} ({@link generateKeys}) as {@link SandboxKeys}.
+ *
+ * @since 0.2.0
+ * @category Layers
+ */
+export const layerKeys: Layer.Layer<SandboxKeys> = Layer.effect(SandboxKeys, generateKeys)
+
+/**
  * An in-memory `HttpClient` that routes every request to the {@link Sandbox} in context. The request target is
  * `url.pathname + url.search` of the URL the client built (what a real transport sends); a `reset` fault
  * becomes a `RequestError` with reason `"Transport"`.

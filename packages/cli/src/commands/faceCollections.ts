@@ -5,23 +5,31 @@
  *
  * @internal
  */
-import { FaceCollection, FaceCollections, type WechatPayClient, type WechatPayError } from "@effect-wechatpay/core"
+import { FaceCollection, FaceCollections, type WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
 import { Args, Command, Options } from "@effect/cli"
-import { Data, type Duration, Effect, Option, Stream } from "effect"
+import { type Duration, Effect, Option, Stream } from "effect"
+import type * as Failure from "../Failure.js"
 import * as Output from "../Output.js"
 import * as Progress from "../Progress.js"
 import * as Shared from "./shared.js"
 
-/** `get --organization-id X` answered with a collection of another organization (exit 2). */
-export class OrganizationMismatchError extends Data.TaggedError("OrganizationMismatchError")<{
-  readonly collectionId: string
-  readonly expected: string
-  readonly actual: string
-}> {
-  override get message(): string {
-    return `collection ${this.collectionId} belongs to organization ${this.actual}, not ${this.expected} ` +
-      `(WeChat Pay looks a collection up by its id alone; --organization-id only checks the answer)`
-  }
+/** The range of `--limit`. */
+export const LIMIT_RANGE = { min: 1, max: 1000 } as const
+
+/**
+ * `--limit N`: a plain decimal integer from 1 to 1000 (not `0x10`, `1e3` or
+ * `20.0`, which a number parser would take), else a `UsageError` naming the flag.
+ */
+export const parseLimit = (text: Option.Option<string>): Effect.Effect<Option.Option<number>, Failure.UsageError> => {
+  if (Option.isNone(text)) return Effect.succeed(Option.none())
+  const value = text.value.trim()
+  const n = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN
+  return n >= LIMIT_RANGE.min && n <= LIMIT_RANGE.max
+    ? Effect.succeed(Option.some(n))
+    : Effect.fail(Shared.usage(
+      `--limit must be a whole number from ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max}, written in decimal digits, ` +
+        `got "${WechatPayError.printable(text.value, 20)}"`
+    ))
 }
 
 // --- list ---------------------------------------------------------------------------------
@@ -75,14 +83,18 @@ const organizationId = Shared.organizationId("The organization (school) whose co
 
 const list = Command.make("list", {
   organizationId,
-  limit: Options.integer("limit").pipe(
+  limit: Options.text("limit").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("Items asked for per request (default 20)."),
+    Options.withDescription(
+      `Items asked for per request, ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max} in decimal digits (default 20).`
+    ),
     Options.optional
   ),
   format: Shared.format(
-    "ndjson: one JSON object per line, WeChat Pay's field names (default); csv: RFC 4180 with a header row; " +
-      "table: aligned columns for people.",
+    "ndjson: one JSON object per line, WeChat Pay's field names, exactly as received (default); " +
+      "csv: RFC 4180 with a header row, a cell starting with = + - @, tab or CR prefixed with ' " +
+      "so that a spreadsheet does not run it as a formula; " +
+      "table: aligned columns for people, control, escape and bidi characters shown as \\xNN / \\uNNNN.",
     "ndjson"
   ),
   concurrency: Options.integer("concurrency").pipe(
@@ -97,7 +109,9 @@ const list = Command.make("list", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) => Effect.asVoid(listCollections(args).pipe(Shared.withClient(args.maxAttempts)))).pipe(
+}, (args) =>
+  Effect.flatMap(parseLimit(args.limit), (limit) =>
+    Effect.asVoid(listCollections({ ...args, limit }).pipe(Shared.withClient(args.maxAttempts))))).pipe(
   Command.withDescription(
     "List every collection of an organization to stdout, page by page as they arrive. Reads WECHATPAY_* variables."
   )
@@ -111,25 +125,21 @@ export interface GetArgs {
   readonly maxAttempts: Option.Option<number>
 }
 
-/** One collection, printed as its wire JSON. Needs a `WechatPayClient`. */
+/**
+ * One collection, printed as its wire JSON. Needs a `WechatPayClient`. The
+ * library checks the answer (the collection asked for, of `--organization-id`
+ * when given): a mismatch prints nothing (exit 9).
+ */
 export const printCollection = (
   args: GetArgs
-): Effect.Effect<
-  void,
-  WechatPayError.WechatPayError | Output.OutputError | OrganizationMismatchError,
-  WechatPayClient.WechatPayClient
-> =>
-  Effect.gen(function*() {
-    const item = yield* FaceCollections.getFaceCollection({ collectionId: args.collectionId })
-    if (Option.isSome(args.organizationId) && item.organizationId !== args.organizationId.value) {
-      return yield* new OrganizationMismatchError({
-        collectionId: args.collectionId,
-        expected: args.organizationId.value,
-        actual: item.organizationId
-      })
-    }
-    yield* Shared.printJson(FaceCollection.toWire(item))
-  })
+): Effect.Effect<void, WechatPayError.WechatPayError | Output.OutputError, WechatPayClient.WechatPayClient> =>
+  Effect.flatMap(
+    FaceCollections.getFaceCollection({
+      collectionId: args.collectionId,
+      organizationId: Option.getOrUndefined(args.organizationId)
+    }),
+    (item) => Shared.printJson(FaceCollection.toWire(item))
+  )
 
 const get = Command.make("get", {
   collectionId: Args.text({ name: "COLLECTION_ID" }).pipe(Args.withDescription("The collection id (重采ID).")),

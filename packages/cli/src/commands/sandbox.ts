@@ -81,7 +81,7 @@ const faults = (description: string, defaultFaults: string) =>
 
 // --- sandbox ------------------------------------------------------------------------------
 
-/** `sandbox`: serves until interrupted (Ctrl-C, SIGTERM), then removes its key files. */
+/** `sandbox`: serves until interrupted (Ctrl-C, SIGTERM, SIGHUP), then removes its key files. */
 export const sandbox = Command.make("sandbox", {
   port: Options.integer("port").pipe(
     Options.withPseudoName("N"),

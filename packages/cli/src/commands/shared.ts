@@ -44,14 +44,12 @@ export const usage = (message: string): Failure.UsageError => new Failure.UsageE
 let signalIsDone = false
 
 /**
- * From now on, a SIGINT, SIGTERM or SIGHUP ends the program as done (exit 0)
- * rather than interrupted (130): for servers whose normal end is a signal
- * (`notifications serve`). SIGHUP is turned into SIGTERM, which the runtime
- * handles by interrupting the program, so its finalisers run.
+ * From now on, a SIGINT, SIGTERM or SIGHUP (all three interrupt the program:
+ * `Cli.runMain`) ends it as done (exit 0) rather than interrupted (130): for
+ * servers whose normal end is a signal (`notifications serve`).
  */
 export const endsCleanlyOnSignal = (): void => {
   signalIsDone = true
-  process.once("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
 }
 
 /** Whether {@link endsCleanlyOnSignal} was called. */
