@@ -52,6 +52,12 @@ export interface Service {
    * WeChat Pay signs its answer with the key named here.
    */
   readonly acceptSerial: string
+  /**
+   * A verifier over a rotating set (`PlatformCertificates`): the serial to
+   * send at a given clock time, read at every attempt. `acceptSerial` is then
+   * the serial at build time. Absent for a fixed set.
+   */
+  readonly acceptSerialAt?: ((nowMillis: number) => string | undefined) | undefined
   readonly verify: (response: Response) => Effect.Effect<void, WechatPayVerificationError>
 }
 
