@@ -122,3 +122,8 @@ export * as NotificationHandler from "./notification/NotificationHandler.js"
  * @since 0.2.0
  */
 export * as NotificationStore from "./notification/NotificationStore.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as PlatformCertificates from "./PlatformCertificates.js"
