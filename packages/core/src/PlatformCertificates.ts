@@ -408,9 +408,9 @@ const makeDownloader = <K>(
         if (wire.right.data.length === 0) return yield* decodeError(response, "data holds no certificate")
 
         // 2. Decrypt every certificate with the APIv3 key.
-        const downloaded: Array<PlatformCertificate> = []
+        const decrypted: Array<{ readonly entry: (typeof wire.right.data)[number]; readonly cert: PlatformCertificate }> = []
         for (const entry of wire.right.data) {
-          const serialNo = normalizeSerial(entry.serial_no)
+          const serialNo = normalizeSerial(entry.serial_no).slice(0, 64)
           const sealed = entry.encrypt_certificate
           if (sealed.algorithm !== "AEAD_AES_256_GCM") {
             return yield* new WechatPayDecryptError({
@@ -433,8 +433,27 @@ const makeDownloader = <K>(
           if (cert === undefined) {
             return yield* decodeError(response, `certificate ${serialNo} does not decrypt to one X.509 certificate`)
           }
+          decrypted.push({ entry, cert })
+        }
+
+        // 3. Verify the same answer with the decrypted certificates (by their own serials) and those held.
+        const fresh = new Set(decrypted.map(({ cert }) => cert.serial))
+        const keys = yield* importAll(entriesOf({
+          publicKey: trusted.publicKey,
+          certificates: [
+            ...decrypted.map(({ cert }) => cert),
+            ...trusted.certificates.filter((cert) => !fresh.has(cert.serial))
+          ]
+        }))
+        yield* ResponseVerifier.make({ keys, acceptSerial: "", verifySignature: crypto.verifySignature, ...maxSkew })
+          .verify(response)
+
+        // 4. The verified listing, checked against the certificates it lists.
+        const downloaded: Array<PlatformCertificate> = []
+        for (const { cert, entry } of decrypted) {
+          const serialNo = normalizeSerial(entry.serial_no)
           if (cert.serial !== serialNo) {
-            return yield* decodeError(response, `serial_no ${serialNo} names a certificate whose serial is ${cert.serial}`)
+            return yield* decodeError(response, `serial_no ${serialNo.slice(0, 64)} names a certificate whose serial is ${cert.serial}`)
           }
           const effective = Date.parse(entry.effective_time)
           const expire = Date.parse(entry.expire_time)
@@ -447,15 +466,6 @@ const makeDownloader = <K>(
             expireTime: Math.min(expire, cert.expireTime)
           })
         }
-
-        // 3. Verify the same answer with the decrypted certificates and those held.
-        const fresh = new Set(downloaded.map((cert) => cert.serial))
-        const keys = yield* importAll(entriesOf({
-          publicKey: trusted.publicKey,
-          certificates: [...downloaded, ...trusted.certificates.filter((cert) => !fresh.has(cert.serial))]
-        }))
-        yield* ResponseVerifier.make({ keys, acceptSerial: "", verifySignature: crypto.verifySignature, ...maxSkew })
-          .verify(response)
         return downloaded.sort(byNewest)
       })
   })
