@@ -4,6 +4,7 @@
  * `commands/`, one file per group; `commands/shared.ts` holds what they share.
  *
  * - `face-collections list|get` (`commands/faceCollections.ts`)
+ * - `certificates download` (`commands/certificates.ts`)
  * - `sandbox`, `demo` (`commands/sandbox.ts`)
  *
  * @since 0.1.0
@@ -11,6 +12,7 @@
 import { CliConfig, Command, HelpDoc } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
+import * as Certificates from "./commands/certificates.js"
 import * as FaceCollections from "./commands/faceCollections.js"
 import * as Sandbox from "./commands/sandbox.js"
 import { NAME, VERSION } from "./commands/shared.js"
@@ -23,7 +25,7 @@ const command = Command.make(NAME).pipe(
     "WeChat Pay APIv3 from the command line: list the users whose face photo must be re-collected, " +
       "or run a sandbox to try it."
   ),
-  Command.withSubcommands([FaceCollections.command, Sandbox.sandbox, Sandbox.demo])
+  Command.withSubcommands([FaceCollections.command, Certificates.command, Sandbox.sandbox, Sandbox.demo])
 )
 
 const footer = HelpDoc.blocks([
@@ -33,6 +35,9 @@ const footer = HelpDoc.blocks([
       "WECHATPAY_PRIVATE_KEY), WECHATPAY_PUBLIC_KEY_ID with WECHATPAY_PUBLIC_KEY_FILE and/or " +
       "WECHATPAY_PLATFORM_CERT_FILES, WECHATPAY_BASE_URL (default https://api.mch.weixin.qq.com) and, optionally, " +
       "WECHATPAY_REQUESTS_PER_SECOND. `effect-wechatpay sandbox` prints a working set."
+  ),
+  HelpDoc.p(
+    "certificates download reads the same (no verification key needed) and WECHATPAY_APIV3_KEY or WECHATPAY_APIV3_KEY_FILE."
   ),
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.p(

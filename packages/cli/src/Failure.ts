@@ -108,6 +108,7 @@ const exitCodeOf: Record<string, number> = {
   WechatPayApiError: ExitCode.ApiError,
   WechatPayVerificationError: ExitCode.Verification,
   WechatPayDecodeError: ExitCode.Verification,
+  WechatPayDecryptError: ExitCode.Verification,
   WechatPayTransportError: ExitCode.Transport
 }
 
