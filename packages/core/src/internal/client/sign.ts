@@ -36,9 +36,11 @@ export const signedHeaders = (env: SignEnv, request: Prepared): Effect.Effect<Re
           timestamp
         }),
         Accept: "application/json",
-        "User-Agent": env.userAgent
+        "User-Agent": env.userAgent,
+        "Wechatpay-Serial": serial ?? ""
       }
-      if (serial !== undefined) headers["Wechatpay-Serial"] = serial
+      // Only a download with no certificate held yet sends none (the object built as before on every other path).
+      if (serial === undefined) delete headers["Wechatpay-Serial"]
       if (request.body !== undefined) headers["Content-Type"] = "application/json"
       const extra = request.headers
       if (extra !== undefined) {
