@@ -815,8 +815,13 @@ export const layerClient = (
   HttpClient.HttpClient | Signer | ApiV3Key
 > => {
   const { certificates: _c, maxSkewSeconds: _m, publicKey: _p, refreshInterval: _r, ...client } = options
+  const verifier = Layer.effect(
+    ResponseVerifier.ResponseVerifier,
+    Effect.flatMap(PlatformCertificates, (service) =>
+      makeResponseVerifier(service, ResponseVerifier.webCrypto, { maxSkewSeconds: options.maxSkewSeconds }))
+  )
   return Layer.mergeAll(
-    WechatPayClient.layer(client).pipe(Layer.provide(layerResponseVerifier)),
+    WechatPayClient.layer(client).pipe(Layer.provide(verifier)),
     layerSensitiveFields
   ).pipe(Layer.provideMerge(layer(options)))
 }

@@ -170,7 +170,13 @@ export const layerClientWithoutHttpClient = (
       publicKey: options.publicKey ?? publicKey
     }
     return Layer.mergeAll(
-      WechatPayClient.layer(clientOptionsOf(setOptions)).pipe(Layer.provide(layerResponseVerifier)),
+      WechatPayClient.layer(clientOptionsOf(setOptions)).pipe(Layer.provide(Layer.effect(
+        ResponseVerifier.ResponseVerifier,
+        Effect.flatMap(PlatformCertificates.PlatformCertificates, (set) =>
+          PlatformCertificates.makeResponseVerifier(set, NodeResponseVerifier.crypto, {
+            maxSkewSeconds: setOptions.maxSkewSeconds
+          }))
+      ))),
       layerSensitiveFields
     ).pipe(
       Layer.provideMerge(layer(setOptions)),
