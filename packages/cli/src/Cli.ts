@@ -4,6 +4,12 @@
  * `commands/`, one file per group; `commands/shared.ts` holds what they share.
  *
  * - `face-collections list|get` (`commands/faceCollections.ts`)
+ * - `contracts get|presign` (`commands/contracts.ts`)
+ * - `transactions create|get|confirm` (`commands/transactions.ts`)
+ * - `organizations get` (`commands/organizations.ts`)
+ * - `users get|update|terminate-contract` (`commands/users.ts`)
+ * - `authinfo`, `repayment-url`, `tokens` (`commands/credentials.ts`)
+ * - `notifications serve` (`commands/notifications.ts`)
  * - `certificates download` (`commands/certificates.ts`)
  * - `sandbox`, `demo` (`commands/sandbox.ts`)
  *
@@ -13,28 +19,56 @@ import { CliConfig, Command, HelpDoc } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
 import * as Certificates from "./commands/certificates.js"
+import * as Contracts from "./commands/contracts.js"
+import * as Credentials from "./commands/credentials.js"
 import * as FaceCollections from "./commands/faceCollections.js"
+import * as Organizations from "./commands/organizations.js"
 import * as Sandbox from "./commands/sandbox.js"
-import { NAME, VERSION } from "./commands/shared.js"
+import * as Notifications from "./commands/notifications.js"
+import { NAME, signalEndsCleanly, VERSION } from "./commands/shared.js"
+import * as Transactions from "./commands/transactions.js"
+import * as Users from "./commands/users.js"
 import * as Failure from "./Failure.js"
 import * as Output from "./Output.js"
 
 /** The command tree. */
 const command = Command.make(NAME).pipe(
   Command.withDescription(
-    "WeChat Pay APIv3 from the command line: list the users whose face photo must be re-collected, " +
-      "or run a sandbox to try it."
+    "WeChat Pay APIv3's K12 offline face payment from the command line: a command for every endpoint " +
+      "(face collections, contracts, charges, organizations, users, authinfo, repayment links, tokens), " +
+      "answers as JSON in WeChat Pay's field names, and a sandbox to try them."
   ),
-  Command.withSubcommands([FaceCollections.command, Certificates.command, Sandbox.sandbox, Sandbox.demo])
+  Command.withSubcommands([
+    FaceCollections.command,
+    Contracts.command,
+    Transactions.command,
+    Organizations.command,
+    Users.command,
+    Credentials.authinfo,
+    Credentials.repaymentUrl,
+    Credentials.tokens,
+    Notifications.command,
+    Certificates.command,
+    Sandbox.sandbox,
+    Sandbox.demo
+  ])
 )
 
 const footer = HelpDoc.blocks([
   HelpDoc.h1("CONFIGURATION"),
   HelpDoc.p(
-    "face-collections reads WECHATPAY_MCHID, WECHATPAY_MERCHANT_SERIAL, WECHATPAY_PRIVATE_KEY_FILE (or " +
+    "Every command but sandbox and demo reads WECHATPAY_MCHID, WECHATPAY_MERCHANT_SERIAL, WECHATPAY_PRIVATE_KEY_FILE (or " +
       "WECHATPAY_PRIVATE_KEY), WECHATPAY_PUBLIC_KEY_ID with WECHATPAY_PUBLIC_KEY_FILE and/or " +
       "WECHATPAY_PLATFORM_CERT_FILES, WECHATPAY_BASE_URL (default https://api.mch.weixin.qq.com) and, optionally, " +
-      "WECHATPAY_REQUESTS_PER_SECOND. `effect-wechatpay sandbox` prints a working set."
+      "WECHATPAY_REQUESTS_PER_SECOND; notifications serve also reads WECHATPAY_APIV3_KEY or " +
+      "WECHATPAY_APIV3_KEY_FILE. `effect-wechatpay sandbox` prints a working set."
+  ),
+  HelpDoc.h1("INPUT AND OUTPUT"),
+  HelpDoc.p(
+    "--json FILE (or - for stdin) holds a request body in WeChat Pay's field names, sensitive fields (ID numbers, " +
+      "phones, names, card numbers) in plaintext: it is checked before anything is sent, the library encrypts what " +
+      "must be, and no value of it is ever printed. An answer is one JSON object on stdout in WeChat Pay's field " +
+      "names; a 204 answer prints nothing on stdout and one line on stderr."
   ),
   HelpDoc.p(
     "certificates download reads the same (no verification key needed) and WECHATPAY_APIV3_KEY or WECHATPAY_APIV3_KEY_FILE."
@@ -43,8 +77,10 @@ const footer = HelpDoc.blocks([
   HelpDoc.p(
     "0 done; 2 bad input or configuration (nothing sent); 3 WeChat Pay answered with an error; " +
       "4 a response failed verification or decoding; 5 no response (connection or timeout, retries exhausted); " +
+      "6 a charge's outcome is unknown (transactions create: it may have been processed; transactions confirm: " +
+      "not final in time): never charge again, run the command in \"hint\"; " +
       "1 unexpected. A failure prints one JSON line on stderr: " +
-      `{"error": tag, "code"?: WeChat Pay's code, "message": ..., "requestId"?: ...}.`
+      `{"error": tag, "code"?: WeChat Pay's code, "message": ..., "requestId"?: ..., "outTradeNo"?: ..., "hint"?: ...}.`
   )
 ])
 
@@ -102,7 +138,7 @@ export const teardown = <E, A>(exit: Exit.Exit<A, E>, onExit: (code: number) => 
   const code = Exit.isSuccess(exit)
     ? (typeof exit.value === "number" ? exit.value : 0)
     : Cause.isInterruptedOnly(exit.cause)
-    ? Failure.ExitCode.Interrupted
+    ? (signalEndsCleanly() ? 0 : Failure.ExitCode.Interrupted)
     : Failure.ExitCode.Unexpected
   process.exitCode = code
   let pending = 2

@@ -1,6 +1,7 @@
 /**
  * How the CLI fails: an exit code per class of failure and ONE JSON line on
- * stderr, `{"error": tag, "code"?: WeChat Pay's code, "message": …, "requestId"?: …}`.
+ * stderr, `{"error": tag, "code"?: WeChat Pay's code, "message": …, "requestId"?: …,
+ * "outTradeNo"?: …, "hint"?: …}`.
  * No stack trace; no key, `Authorization` header or signature (the library's
  * errors never hold one).
  *
@@ -12,6 +13,7 @@
  * | 3 | WeChat Pay answered with an error (`WechatPayApiError`, with `code`) |
  * | 4 | a response failed verification or decoding (`WechatPayVerificationError`, `WechatPayDecodeError`) |
  * | 5 | no response: connection failures or timeouts, retries exhausted (`WechatPayTransportError`) |
+ * | 6 | a charge's outcome is not known (`WechatPayOutcomeUnknownError`: it may have been processed; `WechatPayConfirmTimeoutError`: not final within `--within`): never charge again, run the `hint` (`transactions confirm …`) |
  * | 130 | interrupted (Ctrl-C, SIGTERM) |
  * | 141 | the reader of stdout went away (`… \| head`): silent, as for SIGPIPE |
  *
@@ -31,6 +33,7 @@ export const ExitCode = {
   ApiError: 3,
   Verification: 4,
   Transport: 5,
+  OutcomeUnknown: 6,
   Interrupted: 130,
   BrokenPipe: 141
 } as const
@@ -44,6 +47,16 @@ export const ExitCode = {
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
 /**
+ * A failure with the command to run next: the report is `error`'s, plus
+ * `"hint"`. For failures whose next step depends on the command line (the
+ * charge's `--sp-mchid` and friends), which the library's error cannot know.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class Hinted<E> extends Data.TaggedError("Hinted")<{ readonly error: E; readonly hint: string }> {}
+
+/**
  * The line written on stderr.
  *
  * @since 0.1.0
@@ -54,6 +67,10 @@ export interface Report {
   readonly code?: string
   readonly message: string
   readonly requestId?: string
+  /** The charge the failure is about (`WechatPayOutcomeUnknownError`, `WechatPayConfirmTimeoutError`). */
+  readonly outTradeNo?: string
+  /** What to run next, e.g. the `transactions confirm …` command line ({@link Hinted}). */
+  readonly hint?: string
 }
 
 /**
@@ -109,7 +126,9 @@ const exitCodeOf: Record<string, number> = {
   WechatPayVerificationError: ExitCode.Verification,
   WechatPayDecodeError: ExitCode.Verification,
   WechatPayDecryptError: ExitCode.Verification,
-  WechatPayTransportError: ExitCode.Transport
+  WechatPayTransportError: ExitCode.Transport,
+  WechatPayOutcomeUnknownError: ExitCode.OutcomeUnknown,
+  WechatPayConfirmTimeoutError: ExitCode.OutcomeUnknown
 }
 
 /**
@@ -119,6 +138,10 @@ const exitCodeOf: Record<string, number> = {
  * @category Reporting
  */
 export const fromError = (error: unknown): Outcome => {
+  if (error instanceof Hinted) {
+    const outcome = fromError(error.error)
+    return outcome.report === undefined ? outcome : { ...outcome, report: { ...outcome.report, hint: error.hint } }
+  }
   if (ValidationError.isValidationError(error)) {
     return {
       exitCode: ExitCode.BadInput,
@@ -131,6 +154,7 @@ export const fromError = (error: unknown): Outcome => {
   }
   const code = tag === "WechatPayApiError" ? field(error, "code") : undefined
   const requestId = field(error, "requestId")
+  const outTradeNo = field(error, "outTradeNo")
   const hint = tag === "WechatPayConfigError" ? " (the WECHATPAY_* variables are listed in --help)" : ""
   return {
     exitCode: (tag === undefined ? undefined : exitCodeOf[tag]) ?? ExitCode.Unexpected,
@@ -138,7 +162,8 @@ export const fromError = (error: unknown): Outcome => {
       error: tag ?? "Error",
       ...(code === undefined ? {} : { code }),
       message: messageOf(error) + hint,
-      ...(requestId === undefined ? {} : { requestId })
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(outTradeNo === undefined ? {} : { outTradeNo })
     }
   }
 }

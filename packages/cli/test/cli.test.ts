@@ -275,6 +275,7 @@ describe("sandbox and demo", () => {
         "WECHATPAY_PRIVATE_KEY_FILE",
         "WECHATPAY_PUBLIC_KEY_ID",
         "WECHATPAY_PUBLIC_KEY_FILE",
+        "WECHATPAY_APIV3_KEY_FILE",
         "WECHATPAY_BASE_URL"
       ])
       const keyFile = env["WECHATPAY_PRIVATE_KEY_FILE"]!

@@ -37,6 +37,7 @@ export const defaultDemoFaults = "500:nth=3,reset:nth=7"
 const modes = ["publicKey", "certificate", "migration"] as const
 
 interface SandboxArgs {
+  readonly notifyUrl?: Option.Option<string> | undefined
   readonly port: number
   readonly items: number
   readonly organizationId: string
@@ -57,7 +58,10 @@ const startSandbox = (args: SandboxArgs) =>
       port: args.port,
       mode: args.mode,
       faults,
-      organizations: { [args.organizationId]: args.items }
+      organizations: { [args.organizationId]: args.items },
+      ...(args.notifyUrl !== undefined && Option.isSome(args.notifyUrl)
+        ? { notifications: { url: args.notifyUrl.value } }
+        : {})
     }).pipe(Effect.mapError((error) => new ListenError({ port: args.port, reason: causeCode(error) })))
   })
 
@@ -102,6 +106,14 @@ export const sandbox = Command.make("sandbox", {
     "Faults to inject, e.g. '429:first=3,500:rate=0.2,reset:nth=5,tamper:nth=9,cap=7,latency=50' " +
       "(see packages/sandbox/README.md).",
     ""
+  ),
+  notifyUrl: Options.text("notify-url").pipe(
+    Options.withPseudoName("URL"),
+    Options.withDescription(
+      "Where to POST FACEPAY.USER_STATE_CHANGE notifications when a contract changes (e.g. a terminate-contract " +
+        "call), resent on WeChat Pay's schedule until answered 2xx; try `notifications serve`."
+    ),
+    Options.optional
   )
 }, (args) =>
   Effect.scoped(Effect.gen(function*() {
@@ -118,6 +130,9 @@ export const sandbox = Command.make("sandbox", {
         `In another shell, set the variables printed on stdout (paste them, or start the sandbox with`,
         `\`> sandbox.env &\` and run \`. ./sandbox.env\`), then try:`,
         `  ${Shared.invocation()} face-collections list --organization-id ${args.organizationId} --format table`,
+        `  ${Shared.invocation()} users get --organization-id O1234567 --out-user-id student-0001`,
+        `(the K12 data: organizations O1234567 and O7654321, users student-0001, student-0002, staff-0001,`,
+        `contracts CI000000000000001 and CI000000000000002; see packages/sandbox/README.md)`,
         `Serving until Ctrl-C.`
       ].join("\n")
     )

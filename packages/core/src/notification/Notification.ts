@@ -199,6 +199,8 @@ const verificationChecks: Record<VerificationCheck, NotificationCheck> = {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
+const MAX_REASON = 240
+
 /** Lower-case names, one value each; a header sent twice with different values counts as absent. */
 const headerRecord = (headers: Received["headers"]): Record<string, string | undefined> => {
   const out: Record<string, string | undefined> = {}
@@ -235,7 +237,8 @@ export const parse = (
       Effect.fail(
         new WechatPayNotificationError({
           check,
-          reason,
+          // A reason may quote a header (a serial): anyone can send those, so it is cut short.
+          reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason,
           ...(requestId === undefined ? {} : { requestId }),
           ...(notificationId === undefined ? {} : { notificationId })
         })
@@ -262,7 +265,13 @@ export const parse = (
     const verifier = yield* ResponseVerifier
     yield* Effect.catchAll(
       verifier.verify({ method: "POST", path: "(notification)", status: 0, headers, body }),
-      (error) => fail(verificationChecks[error.check], error.reason)
+      (error) =>
+        fail(
+          verificationChecks[error.check],
+          error.check === "BadSignature"
+            ? "the signature does not match the body (tampered, re-serialised, or signed by another key)"
+            : error.reason
+        )
     )
     // Verified from here on: the body is WeChat Pay's.
     let json: unknown

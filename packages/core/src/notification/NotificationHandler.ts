@@ -106,6 +106,26 @@ export const refusal = (error: WechatPayNotificationError): Answer =>
   answer(refusedStatus(error.check), "FAIL", `${error.check}: ${error.reason}`)
 
 /**
+ * What `handle` needs besides the user handler's own context.
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export type HandleContext = ResponseVerifier | ApiV3Key | NotificationStore
+
+/**
+ * The outcome and answer of a body larger than `maxBytes`, for servers that
+ * read the body themselves and stop at the bound.
+ *
+ * @since 0.2.0
+ * @category Answers
+ */
+export const tooLarge = (maxBytes: number): Handled<never> => {
+  const error = new WechatPayNotificationError({ check: "TooLarge", reason: `the body is larger than ${maxBytes} bytes` })
+  return { answer: refusal(error), outcome: { _tag: "Refused", error } }
+}
+
+/**
  * Handles one delivery: `Notification.parse`, then `onEvent` once per
  * notification id (`NotificationStore`), then the answer. Never fails: every
  * failure is an `Outcome` with its answer; log or count them as you like
@@ -240,12 +260,11 @@ export const httpApp = <E, R, R2 = never>(
     const max = options.maxBodyBytes ?? Notification.DEFAULT_MAX_BODY_BYTES
     const body = yield* Effect.either(readBounded(request.stream, max))
     let handled: Handled<E>
-    if (body._tag === "Left" || body.right === undefined) {
-      const error = new WechatPayNotificationError({
-        check: body._tag === "Left" ? "MalformedBody" : "TooLarge",
-        reason: body._tag === "Left" ? "the body could not be read" : `the body is larger than ${max} bytes`
-      })
+    if (body._tag === "Left") {
+      const error = new WechatPayNotificationError({ check: "MalformedBody", reason: "the body could not be read" })
       handled = { answer: refusal(error), outcome: { _tag: "Refused", error } }
+    } else if (body.right === undefined) {
+      handled = tooLarge(max)
     } else {
       handled = yield* handle({ headers: request.headers, body: body.right }, onEvent, options)
     }
