@@ -10,6 +10,7 @@
  * - `users get|update|terminate-contract` (`commands/users.ts`)
  * - `authinfo`, `repayment-url`, `tokens` (`commands/credentials.ts`)
  * - `notifications serve` (`commands/notifications.ts`)
+ * - `certificates download` (`commands/certificates.ts`)
  * - `sandbox`, `demo` (`commands/sandbox.ts`)
  *
  * @since 0.1.0
@@ -18,6 +19,7 @@ import { CliConfig, Command, HelpDoc } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { makeRunMain, type RunMain } from "@effect/platform/Runtime"
 import { Cause, Effect, Exit, Layer, Logger } from "effect"
+import * as Certificates from "./commands/certificates.js"
 import * as Contracts from "./commands/contracts.js"
 import * as Credentials from "./commands/credentials.js"
 import * as FaceCollections from "./commands/faceCollections.js"
@@ -47,6 +49,7 @@ const command = Command.make(NAME).pipe(
     Credentials.repaymentUrl,
     Credentials.tokens,
     Notifications.command,
+    Certificates.command,
     Sandbox.sandbox,
     Sandbox.demo
   ])
@@ -67,6 +70,9 @@ const footer = HelpDoc.blocks([
       "phones, names, card numbers) in plaintext: it is checked before anything is sent, the library encrypts what " +
       "must be, and no value of it is ever printed. An answer is one JSON object on stdout in WeChat Pay's field " +
       "names; a 204 answer prints nothing on stdout and one line on stderr."
+  ),
+  HelpDoc.p(
+    "certificates download reads the same (no verification key needed) and WECHATPAY_APIV3_KEY or WECHATPAY_APIV3_KEY_FILE."
   ),
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.p(

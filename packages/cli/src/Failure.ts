@@ -129,6 +129,7 @@ const exitCodeOf: Record<string, number> = {
   WechatPayApiError: ExitCode.ApiError,
   WechatPayVerificationError: ExitCode.Verification,
   WechatPayDecodeError: ExitCode.Verification,
+  WechatPayDecryptError: ExitCode.Verification,
   WechatPayTransportError: ExitCode.Transport,
   WechatPayOutcomeUnknownError: ExitCode.OutcomeUnknown,
   WechatPayConfirmTimeoutError: ExitCode.OutcomeUnknown,

@@ -70,12 +70,37 @@ export class Credentials extends Context.Tag("@effect-wechatpay/core/Credentials
 const PUB_KEY_ID = /^PUB_KEY_ID_[0-9A-Za-z_]+$/
 
 /**
+ * @since 0.2.0
+ * @category Models
+ */
+export interface MakeOptions {
+  /**
+   * Whether a WeChat Pay verification key must be configured. Default `true`;
+   * `false` for certificate mode with downloaded certificates
+   * (`PlatformCertificates`), which needs none to start.
+   */
+  readonly requireVerification?: boolean | undefined
+}
+
+/**
  * Checks the shape of every value (never printing one) and returns them.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Credentials } from "@effect-wechatpay/core"
+ *
+ * // Certificate mode, certificates downloaded at start: no verification key yet.
+ * const checked = Credentials.make({
+ *   merchant: { mchid: "1900000001", serialNo: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", privateKey: Redacted.make("…") },
+ *   verification: {}
+ * }, { requireVerification: false })
+ * ```
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (input: Service): Effect.Effect<Service, WechatPayConfigError> =>
+export const make = (input: Service, options: MakeOptions = {}): Effect.Effect<Service, WechatPayConfigError> =>
   Effect.gen(function*() {
     const fail = (setting: string, issue: string) => Effect.fail(new WechatPayConfigError({ setting, issue }))
     if (!/^\d{1,32}$/.test(input.merchant.mchid)) {
@@ -90,7 +115,10 @@ export const make = (input: Service): Effect.Effect<Service, WechatPayConfigErro
     const privateKey = Pem.privateKeyDer(Redacted.value(input.merchant.privateKey))
     if (Either.isLeft(privateKey)) return yield* fail("merchant.privateKey", privateKey.left)
     const { platformCertificates, publicKey } = input.verification
-    if (publicKey === undefined && (platformCertificates === undefined || platformCertificates.length === 0)) {
+    if (
+      options.requireVerification !== false && publicKey === undefined &&
+      (platformCertificates === undefined || platformCertificates.length === 0)
+    ) {
       return yield* fail(
         "verification",
         "no WeChat Pay verification key: configure the WeChat Pay public key (PUB_KEY_ID_…) or platform certificates"
@@ -116,8 +144,8 @@ export const make = (input: Service): Effect.Effect<Service, WechatPayConfigErro
  * @since 0.1.0
  * @category Layers
  */
-export const layer = (input: Service): Layer.Layer<Credentials, WechatPayConfigError> =>
-  Layer.effect(Credentials, make(input))
+export const layer = (input: Service, options: MakeOptions = {}): Layer.Layer<Credentials, WechatPayConfigError> =>
+  Layer.effect(Credentials, make(input, options))
 
 const V = WechatPayConfig.variables
 

@@ -127,3 +127,8 @@ export * as NotificationStore from "./notification/NotificationStore.js"
  * @since 0.2.0
  */
 export * as WechatPayConfig from "./WechatPayConfig.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as PlatformCertificates from "./PlatformCertificates.js"

@@ -11,6 +11,9 @@
  * - `GET /v3/offlineface/face-collections?organization_id=…&offset=…&limit=…` (`offset` default 0,
  *   `limit` default 20, at most `maxLimit` = 200) → `{"face_collections":[…]}`;
  * - `GET /v3/offlineface/face-collections/{collection_id}` → one item, 404 `RESOURCE_NOT_EXISTS` if unknown;
+ * - `GET /v3/certificates` → the platform certificates not expired, each encrypted with the APIv3 key
+ *   (`AEAD_AES_256_GCM`, associated data `certificate`); in `publicKey` mode 404 `RESOURCE_NOT_EXISTS`, as
+ *   WeChat Pay answers merchants it issues no certificate to. {@link Service.rotateCertificate} adds one;
  * - anything else → 404 `NOT_FOUND`.
  *
  * @example
@@ -192,6 +195,46 @@ export interface RequestRecord {
 }
 
 /**
+ * A platform certificate the sandbox holds.
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface PlatformCertificateInfo {
+  /** Upper-case hex. */
+  readonly serial: string
+  readonly pem: string
+  /** `notBefore`, epoch milliseconds: the download's `effective_time`. */
+  readonly effectiveTime: number
+  /** `notAfter`, epoch milliseconds: the download's `expire_time`. */
+  readonly expireTime: number
+  /** When it started (or starts) signing answers; `undefined`: not yet planned (the first one: always). */
+  readonly signFrom: number | undefined
+}
+
+/**
+ * Options of {@link Service.rotateCertificate}; times are epoch milliseconds.
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface RotateOptions {
+  /** The certificate's `notBefore` (`effective_time`). Default: Clock now. */
+  readonly effectiveAt?: number | undefined
+  /** The certificate's `notAfter` (`expire_time`). Default: five years after `effectiveAt`. */
+  readonly expireAt?: number | undefined
+  /**
+   * From when answers are signed with it (in `certificate` and `migration` mode). Default: not until
+   * {@link Service.signWithCertificate} is called, as WeChat Pay lists a new certificate days before it signs.
+   */
+  readonly signFrom?: number | undefined
+  /** Its RSA private key (PEM). Default: a fresh RSA-2048 key. */
+  readonly privateKeyPem?: string | undefined
+  /** Serial (hex). Default: 16 random bytes. */
+  readonly serial?: string | undefined
+}
+
+/**
  * @since 0.1.0
  * @category Models
  */
@@ -256,6 +299,16 @@ export interface Service {
   }) => Effect.Effect<Notifications.BuiltNotification>
   /** The resource of a `FACEPAY.USER_STATE_CHANGE` for a seeded or signed user (its contract in force or last). */
   readonly userStateChange: (user: { readonly organizationId: string; readonly outUserId: string }) => Effect.Effect<Record<string, unknown>>
+  /** The platform certificates `GET /v3/certificates` lists now (not expired), oldest first. */
+  readonly platformCertificates: Effect.Effect<ReadonlyArray<PlatformCertificateInfo>>
+  /**
+   * A new platform certificate: listed by the download from now on (effective from `effectiveAt`), and
+   * signing answers from `signFrom` (or from a {@link Service.signWithCertificate} call). Sensitive fields
+   * encrypted with it are decrypted.
+   */
+  readonly rotateCertificate: (options?: RotateOptions) => Effect.Effect<PlatformCertificateInfo>
+  /** Answers are signed with this certificate from now on. Dies for a serial the sandbox does not hold. */
+  readonly signWithCertificate: (serial: string) => Effect.Effect<void>
   /** Every delivery attempt so far, oldest first. */
   readonly deliveries: Effect.Effect<ReadonlyArray<Notifications.Delivery>>
   /** Replaces the faults applied to notifications sent from now on. */

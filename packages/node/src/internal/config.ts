@@ -79,11 +79,17 @@ const NO_VERIFICATION_KEY =
 const CERTIFICATE_SETTING = /^verification\.platformCertificates(?:\[(\d+)\])?$/
 
 /** @internal */
-export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =>
+export const loadInput = (
+  input: Input,
+  options: Credentials.MakeOptions = {}
+): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =>
   Effect.gen(function*() {
     const certificateFiles = input.platformCertificateFiles ?? []
     const certificatePem = input.platformCertificatePem
-    if (input.publicKey === undefined && certificateFiles.length === 0 && certificatePem === undefined) {
+    if (
+      options.requireVerification !== false && input.publicKey === undefined && certificateFiles.length === 0 &&
+      certificatePem === undefined
+    ) {
       return yield* configError(V.publicKeyId, NO_VERIFICATION_KEY)
     }
     const privateKeyFile = "file" in input.privateKey ? input.privateKey.file : undefined
@@ -143,7 +149,7 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
         publicKey,
         platformCertificates: certificates.length === 0 ? undefined : certificates
       }
-    }).pipe(Effect.mapError(rename))
+    }, options).pipe(Effect.mapError(rename))
     return { credentials, rename }
   })
 
@@ -166,8 +172,15 @@ const settings = Config.all({
   platformCerts: optional(V.platformCerts)
 })
 
-/** @internal */
-export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> = Effect.gen(
+/**
+ * `Credentials` from the environment; with `requireVerification: false`
+ * (certificate mode with downloaded certificates) no verification key is needed.
+ *
+ * @internal
+ */
+export const loadCredentialsConfigWith = (
+  options: Credentials.MakeOptions
+): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> => Effect.gen(
   function*() {
     const raw = yield* Effect.mapError(settings, Credentials.fromConfigError)
     const fail = (setting: string, issue: string) => Effect.fail(configError(setting, issue))
@@ -225,9 +238,13 @@ export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatP
       publicKey,
       platformCertificateFiles,
       platformCertificatePem: Option.getOrUndefined(raw.platformCerts)
-    })
+    }, options)
   }
 )
+
+/** @internal */
+export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =
+  loadCredentialsConfigWith({})
 
 /** @internal */
 export const loadBaseUrl: Effect.Effect<string, WechatPayError.WechatPayConfigError> = Effect.gen(function*() {

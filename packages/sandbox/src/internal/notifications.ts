@@ -30,7 +30,7 @@ const randomText = (length: number): string => {
 /** `2026-12-03T20:00:00+08:00`, as WeChat Pay writes times. */
 export const beijingTime = (ms: number): string => `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`
 
-const encrypt = (key: string, nonce: string, associatedData: string, plaintext: string): string => {
+export const encrypt = (key: string, nonce: string, associatedData: string, plaintext: string): string => {
   const cipher = createCipheriv("aes-256-gcm", Buffer.from(key, "utf8"), Buffer.from(nonce, "utf8"))
   cipher.setAAD(Buffer.from(associatedData, "utf8"))
   const sealed = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()])

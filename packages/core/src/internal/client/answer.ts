@@ -50,14 +50,14 @@ const encodingError = (response: Received): WechatPayDecodeError | undefined => 
   })
 }
 
-const annotate = (response: Received): Effect.Effect<void> => {
+export const annotate = (response: Received): Effect.Effect<void> => {
   const attributes: Record<string, unknown> = { "http.response.status_code": response.status }
   const requestId = response.headers["request-id"]
   if (requestId !== undefined) attributes["wechatpay.request_id"] = requestId
   return Effect.annotateCurrentSpan(attributes)
 }
 
-const apiError = (response: Received, attemptNo: number, verified: boolean): Effect.Effect<never, WechatPayApiError> =>
+export const apiError = (response: Received, attemptNo: number, verified: boolean): Effect.Effect<never, WechatPayApiError> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const parsed = Option.getOrUndefined(decodeErrorBody(response.body))
     return Effect.fail(
