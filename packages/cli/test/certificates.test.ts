@@ -6,7 +6,7 @@
  * key refused; no secret in any output.
  */
 import { Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -15,9 +15,9 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
-const generated = await Effect.runPromise(Sandbox.generateKeys)
-/** Every sandbox of this file shares the keys and the APIv3 key, so the secrets check covers every run. */
-const keys = { ...generated, apiV3Key: "TestOnlyApiV3Key0123456789abcdef" }
+/** Every sandbox of this file shares the keys (one layer) and the APIv3 key, so the secrets check covers every run. */
+const API_V3_KEY = "TestOnlyApiV3Key0123456789abcdef"
+const keys = Effect.map(Sandbox.SandboxKeys, (generated) => ({ ...generated, apiV3Key: API_V3_KEY }))
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-wechatpay-cli-certificates-"))
 const writeKey = (name: string, text: string) => {
@@ -75,10 +75,10 @@ const secretsOf = (config: Sandbox.SandboxConfig): ReadonlyArray<string> => [
   ...config.merchantPrivateKeyPem.split("\n").filter((line) => line !== "" && !line.startsWith("-----"))
 ]
 
-describe("certificates download", () => {
-  it.scopedLive("writes <serial>.pem per certificate and prints serial, effective and expire times", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("certificates download", (it) => {
+  it.scoped("writes <serial>.pem per certificate and prints serial, effective and expire times", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "certificate" })
+      const server = yield* SandboxServer.serve({ ...(yield* keys), mode: "certificate" })
       const rotated = yield* server.sandbox.rotateCertificate({ effectiveAt: Date.parse("2030-01-01T00:00:00+08:00") })
       const out = Path.join(tmp, "certs")
       const run = yield* cli(["certificates", "download", "--out", out], envOf(server))
@@ -102,9 +102,9 @@ describe("certificates download", () => {
       expect(requests.map((r) => [r.url, r.status, r.wechatpaySerial])).toEqual([["/v3/certificates", 200, undefined]])
     }))
 
-  it.scopedLive("the APIv3 key from a file; a held certificate is named in the request", () =>
+  it.scoped("the APIv3 key from a file; a held certificate is named in the request", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "certificate" })
+      const server = yield* SandboxServer.serve({ ...(yield* keys), mode: "certificate" })
       const c = server.sandbox.config
       const out = Path.join(tmp, "certs-file")
       const run = yield* cli(["certificates", "download", "--out", out], envOf(server, {
@@ -117,9 +117,9 @@ describe("certificates download", () => {
       expect((yield* server.sandbox.requests)[0]?.wechatpaySerial).toBe(c.platformCertificateSerial)
     }))
 
-  it.scopedLive("public-key mode: 404 RESOURCE_NOT_EXISTS is exit 2, the report points to the public-key variables", () =>
+  it.scoped("public-key mode: 404 RESOURCE_NOT_EXISTS is exit 2, the report points to the public-key variables", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* keys), mode: "publicKey" })
       const out = Path.join(tmp, "none")
       const run = yield* cli(["certificates", "download", "--out", out], envOf(server))
       expect(run.code).toBe(2)
@@ -130,10 +130,10 @@ describe("certificates download", () => {
       expect(Fs.existsSync(out)).toBe(false)
     }))
 
-  it.scopedLive("a tampered answer is exit 4 and writes nothing", () =>
+  it.scoped("a tampered answer is exit 4 and writes nothing", () =>
     Effect.gen(function*() {
       const server = yield* SandboxServer.serve({
-        ...keys,
+        ...(yield* keys),
         mode: "certificate",
         faults: { faults: [{ kind: "tamper", select: { _tag: "Every" } }] }
       })
@@ -144,9 +144,9 @@ describe("certificates download", () => {
       expect(Fs.existsSync(out)).toBe(false)
     }))
 
-  it.scopedLive("another APIv3 key: exit 4, a decryption error; a missing one: exit 2, named", () =>
+  it.scoped("another APIv3 key: exit 4, a decryption error; a missing one: exit 2, named", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "certificate" })
+      const server = yield* SandboxServer.serve({ ...(yield* keys), mode: "certificate" })
       const wrong = yield* cli(["certificates", "download", "--out", Path.join(tmp, "wrong")], envOf(server, {
         WECHATPAY_APIV3_KEY: "WrongApiV3Key0123456789abcdefghi"
       }))
@@ -160,9 +160,9 @@ describe("certificates download", () => {
       expect(String(reportOf(missing)["message"])).toContain("WECHATPAY_APIV3_KEY")
     }))
 
-  it.scopedLive("no run printed a secret", () =>
+  it.scoped("no run printed a secret", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "certificate" })
+      const server = yield* SandboxServer.serve({ ...(yield* keys), mode: "certificate" })
       const secrets = secretsOf(server.sandbox.config)
       expect(runs.length).toBeGreaterThan(5)
       for (const run of runs) {

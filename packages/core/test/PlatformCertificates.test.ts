@@ -16,11 +16,10 @@ import {
 } from "@effect-wechatpay/core"
 import { Faults, Sandbox } from "@effect-wechatpay/sandbox"
 import * as HttpClient from "@effect/platform/HttpClient"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Cause, Context, Effect, Exit, Layer, Logger, Option, Redacted, TestClock } from "effect"
 import * as NodeCrypto from "node:crypto"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 const ORG = "1234567"
 const HOUR = 3_600_000
 
@@ -45,7 +44,7 @@ const advance = (ms: number, done: Effect.Effect<boolean>) =>
 const setup = (mode: Sandbox.KeyMode = "certificate", apiV3Key?: string) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(Date.parse("2026-11-26T08:00:00+08:00"))
-    const sandbox = yield* Sandbox.make({ ...keys, organizations: { [ORG]: 5 }, mode })
+    const sandbox = yield* Sandbox.make({ ...(yield* Sandbox.SandboxKeys), organizations: { [ORG]: 5 }, mode })
     const c = sandbox.config
     const key = NodeCrypto.createPrivateKey(c.merchantPrivateKeyPem)
     const signer = Signer.make({
@@ -70,7 +69,7 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   return failure.value
 }
 
-describe("PlatformCertificates.download", () => {
+layer(Sandbox.layerKeys)("PlatformCertificates.download", (it) => {
   it.effect("decrypts every certificate and verifies the answer with the decrypted one it names", () =>
     Effect.gen(function*() {
       const { deps, sandbox } = yield* setup()
@@ -139,7 +138,7 @@ describe("PlatformCertificates.download", () => {
     }))
 })
 
-describe("PlatformCertificates.layerClient", () => {
+layer(Sandbox.layerKeys)("PlatformCertificates.layerClient", (it) => {
   it.scoped("the client verifies with the downloaded certificate and names it in Wechatpay-Serial", () =>
     Effect.gen(function*() {
       const { deps, sandbox } = yield* setup()
@@ -222,7 +221,7 @@ describe("PlatformCertificates.layerClient", () => {
       const { deps, sandbox } = yield* setup()
       const effectiveAt = Date.parse("2026-11-27T20:00:00+08:00") // 36 h on
       // The new certificate's key: one the test holds, to open what is encrypted with it.
-      const next = yield* sandbox.rotateCertificate({ effectiveAt, privateKeyPem: keys.wechatpayPrivateKeyPem })
+      const next = yield* sandbox.rotateCertificate({ effectiveAt, privateKeyPem: (yield* Sandbox.SandboxKeys).wechatpayPrivateKeyPem })
       const context = yield* Layer.build(PlatformCertificates.layerClient().pipe(Layer.provide(deps)))
       const service = Context.get(context, PlatformCertificates.PlatformCertificates)
       const fields = Context.get(context, SensitiveFields.SensitiveFields)
@@ -238,7 +237,7 @@ describe("PlatformCertificates.layerClient", () => {
       // The ciphertext opens with the new certificate's private key.
       const sealed = yield* cipher.encrypt("13800138000")
       const opened = NodeCrypto.privateDecrypt(
-        { key: keys.wechatpayPrivateKeyPem, padding: NodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+        { key: (yield* Sandbox.SandboxKeys).wechatpayPrivateKeyPem, padding: NodeCrypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
         Buffer.from(sealed, "base64")
       )
       expect(opened.toString("utf8")).toBe("13800138000")

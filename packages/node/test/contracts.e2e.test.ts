@@ -7,11 +7,10 @@
  */
 import { Authinfo, Contracts, Repayment } from "@effect-wechatpay/core"
 import { Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { DateTime, Effect, Redacted, Schema } from "effect"
 import { clientFor } from "./helpers.js"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 
 
 const lastRequest = (server: SandboxServer.Running) =>
@@ -55,10 +54,10 @@ const decryptedAtSandbox = {
   "limit_bank_card.phone": plain.cardPhone
 }
 
-describe("K12 endpoints #3-#6 over loopback HTTP", () => {
-  it.scopedLive("getAuthinfo: the body in wire names, a fresh authinfo on every call", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("K12 endpoints #3-#6 over loopback HTTP", (it) => {
+  it.scoped("getAuthinfo: the body in wire names, a fresh authinfo on every call", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const params: Authinfo.AuthinfoParams = {
         spAppid: "wx8888888888888888",
         subMchid: "1900000109",
@@ -82,9 +81,9 @@ describe("K12 endpoints #3-#6 over loopback HTTP", () => {
     }))
 
   for (const mode of ["publicKey", "certificate"] as const) {
-    it.scopedLive(`presignContract (${mode} mode): six fields decrypt at the sandbox to the caller's plaintext`, () =>
+    it.scoped(`presignContract (${mode} mode): six fields decrypt at the sandbox to the caller's plaintext`, () =>
       Effect.gen(function*() {
-        const server = yield* SandboxServer.serve({ ...keys, mode })
+        const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode })
         const config = server.sandbox.config
         const serial = mode === "publicKey" ? config.wechatpayPublicKeyId : config.platformCertificateSerial
         const result = yield* Contracts.presignContract(presign).pipe(Effect.provide(clientFor(server, mode)))
@@ -115,9 +114,9 @@ describe("K12 endpoints #3-#6 over loopback HTTP", () => {
       }))
   }
 
-  it.scopedLive("presignContract from an input file (PresignInput): the same fields reach the sandbox", () =>
+  it.scoped("presignContract from an input file (PresignInput): the same fields reach the sandbox", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const params = yield* Schema.decodeUnknown(Contracts.PresignInput)({
         business_name: "K12",
         facepay_user: {
@@ -136,9 +135,9 @@ describe("K12 endpoints #3-#6 over loopback HTTP", () => {
       })
     }))
 
-  it.scopedLive("a bad pre-sign is refused before anything is sent: the sandbox sees no request", () =>
+  it.scoped("a bad pre-sign is refused before anything is sent: the sandbox sees no request", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const error = yield* Effect.flip(
         Contracts.presignContract({ ...presign, limitBankCard: { ...presign.limitBankCard, validThru: "2029/12" } }).pipe(
           Effect.provide(clientFor(server, "publicKey"))
@@ -148,9 +147,9 @@ describe("K12 endpoints #3-#6 over loopback HTTP", () => {
       expect(yield* server.sandbox.requestCount).toBe(0)
     }))
 
-  it.scopedLive("getContract: the seeded contract, with and without appid; an unknown id is a typed 404", () =>
+  it.scoped("getContract: the seeded contract, with and without appid; an unknown id is a typed 404", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const client = clientFor(server, "publicKey")
       const product = yield* server.sandbox.product
       const seeded = product.contracts[0]!
@@ -178,9 +177,9 @@ describe("K12 endpoints #3-#6 over loopback HTTP", () => {
       expect(missing).toMatchObject({ _tag: "WechatPayApiError", status: 404, code: "RESOURCE_NOT_EXISTS", verified: true })
     }))
 
-  it.scopedLive("getRepaymentUrl: the body in wire names; the link and its expiry decoded", () =>
+  it.scoped("getRepaymentUrl: the body in wire names; the link and its expiry decoded", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const link = yield* Repayment.getRepaymentUrl({ outUserId: "student-0001", organizationId: "O1234567" }).pipe(
         Effect.provide(clientFor(server, "publicKey"))
       )

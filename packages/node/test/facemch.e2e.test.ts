@@ -9,11 +9,10 @@
  */
 import { FaceUsers, Organizations, RetryPolicy, Tokens, WechatPayError } from "@effect-wechatpay/core"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, Redacted, Schedule, Schema } from "effect"
 import { clientFor } from "./helpers.js"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 
 const ORG = "O1234567"
 const SCHOOL = "某某实验小学"
@@ -24,7 +23,7 @@ const quickRetries = RetryPolicy.fromSchedule(Schedule.recurs(3), { timeout: "5 
 
 const setup = (faults: Faults.Faults = Faults.none) =>
   Effect.gen(function*() {
-    const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey", faults })
+    const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey", faults })
     const run = <A, E, R>(self: Effect.Effect<A, E, R>) =>
       self.pipe(Effect.provide(clientFor(server)), Effect.provideService(RetryPolicy.RetryPolicy, quickRetries))
     const requestsOf = (route: string) =>
@@ -34,8 +33,8 @@ const setup = (faults: Faults.Faults = Faults.none) =>
     return { server, run, requestsOf, userAt }
   })
 
-describe("getOrganization over loopback HTTP", () => {
-  it.scopedLive("by the Chinese name: sent percent-encoded, the signature verified over that URL, the answer decoded", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("getOrganization over loopback HTTP", (it) => {
+  it.scoped("by the Chinese name: sent percent-encoded, the signature verified over that URL, the answer decoded", () =>
     Effect.gen(function*() {
       const { requestsOf, run } = yield* setup()
       const school = yield* run(Organizations.getOrganization({ organizationName: SCHOOL }))
@@ -51,7 +50,7 @@ describe("getOrganization over loopback HTTP", () => {
       })
     }))
 
-  it.scopedLive("by id; an unknown name is the server's typed 404", () =>
+  it.scoped("by id; an unknown name is the server's typed 404", () =>
     Effect.gen(function*() {
       const { requestsOf, run } = yield* setup()
       const school = yield* run(Organizations.getOrganization({ organizationId: ORG }))
@@ -66,8 +65,8 @@ describe("getOrganization over loopback HTTP", () => {
     }))
 })
 
-describe("face users over loopback HTTP", () => {
-  it.scopedLive("getFaceUser decodes the stored user (use_id into userId, STUFF kept, staff_info)", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("face users over loopback HTTP", (it) => {
+  it.scoped("getFaceUser decodes the stored user (use_id into userId, STUFF kept, staff_info)", () =>
     Effect.gen(function*() {
       const { requestsOf, run, userAt } = yield* setup()
       const student = yield* run(FaceUsers.getFaceUser({ organizationId: ORG, outUserId: "student-0001" }))
@@ -101,7 +100,7 @@ describe("face users over loopback HTTP", () => {
       )
     }))
 
-  it.scopedLive("updateFaceUser: PATCH, 204; name and phone decrypt at the sandbox to the caller's plaintext; the user changed", () =>
+  it.scoped("updateFaceUser: PATCH, 204; name and phone decrypt at the sandbox to the caller's plaintext; the user changed", () =>
     Effect.gen(function*() {
       const { requestsOf, run, server, userAt } = yield* setup()
       yield* run(FaceUsers.updateFaceUser({
@@ -138,7 +137,7 @@ describe("face users over loopback HTTP", () => {
       expect(after).toMatchObject({ userName: "张小三", studentInfo: { className: "五年级一班" } })
     }))
 
-  it.scopedLive("updateFaceUser: the staff spelling sent as the caller chose; an input file (plaintext, wire names) works the same", () =>
+  it.scoped("updateFaceUser: the staff spelling sent as the caller chose; an input file (plaintext, wire names) works the same", () =>
     Effect.gen(function*() {
       const { requestsOf, run, server, userAt } = yield* setup()
       yield* run(FaceUsers.updateFaceUser({
@@ -165,7 +164,7 @@ describe("face users over loopback HTTP", () => {
       })
     }))
 
-  it.scopedLive("updateFaceUser is idempotent: a 500 before processing is resent, re-signed, and the update applies once", () =>
+  it.scoped("updateFaceUser is idempotent: a 500 before processing is resent, re-signed, and the update applies once", () =>
     Effect.gen(function*() {
       const { requestsOf, run, server } = yield* setup({
         faults: [{ kind: "500", select: Faults.nth(1), route: "updateFaceUser" }]
@@ -178,8 +177,8 @@ describe("face users over loopback HTTP", () => {
     }))
 })
 
-describe("terminateContract over loopback HTTP", () => {
-  it.scopedLive("POST with an empty body, 204; the contract is TERMINATED; a repeat fails, and getFaceUser confirms", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("terminateContract over loopback HTTP", (it) => {
+  it.scoped("POST with an empty body, 204; the contract is TERMINATED; a repeat fails, and getFaceUser confirms", () =>
     Effect.gen(function*() {
       const { requestsOf, run, server } = yield* setup()
       const user = yield* run(FaceUsers.getFaceUser({ organizationId: ORG, outUserId: "student-0002" }))
@@ -202,7 +201,7 @@ describe("terminateContract over loopback HTTP", () => {
       expect(confirmed.contractState).toBe("TERMINATED")
     }))
 
-  it.scopedLive("a dropped connection before processing is resent: one termination", () =>
+  it.scoped("a dropped connection before processing is resent: one termination", () =>
     Effect.gen(function*() {
       const { requestsOf, run, server } = yield* setup({
         faults: [{ kind: "reset", select: Faults.nth(1), route: "terminateContract" }]
@@ -214,8 +213,8 @@ describe("terminateContract over loopback HTTP", () => {
     }))
 })
 
-describe("createToken over loopback HTTP", () => {
-  it.scopedLive("POSTs scene and web_init_data in wire names; the token decoded", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("createToken over loopback HTTP", (it) => {
+  it.scoped("POSTs scene and web_init_data in wire names; the token decoded", () =>
     Effect.gen(function*() {
       const { requestsOf, run } = yield* setup()
       const { token } = yield* run(Tokens.createToken({

@@ -16,11 +16,10 @@ import {
 } from "@effect-wechatpay/core"
 import { NodeSensitiveFields } from "@effect-wechatpay/node"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, Redacted, Schedule } from "effect"
 import { clientFor } from "./helpers.js"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 
 
 // Fast retries: the schedule is what is under test, not its delays.
@@ -46,10 +45,10 @@ const query = (outTradeNo: string) => ({
 const chargeRequests = (sandbox: Sandbox.Service) =>
   Effect.map(sandbox.requests, (all) => all.filter((r) => r.route === "createTransaction"))
 
-describe("the charge, over loopback HTTP", () => {
-  it.scopedLive("sends the exact body once, and the sandbox charged once", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("the charge, over loopback HTTP", (it) => {
+  it.scoped("sends the exact body once, and the sandbox charged once", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const result = yield* charge("K12-e2e-0001").pipe(
         Effect.provide(clientFor(server)),
         Effect.provideService(RetryPolicy.RetryPolicy, quickRetries)
@@ -79,10 +78,10 @@ describe("the charge, over loopback HTTP", () => {
     ["tamper:every:route=createTransaction", "processed, the answer tampered", 1]
   ]
   for (const [spec, what, charges] of unknownOutcome) {
-    it.scopedLive(`${what}: outcome unknown, one request, ${charges} charge(s), and confirm tells the truth`, () =>
+    it.scoped(`${what}: outcome unknown, one request, ${charges} charge(s), and confirm tells the truth`, () =>
       Effect.gen(function*() {
         const faults = yield* Faults.parseFaults(spec)
-        const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey", faults })
+        const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey", faults })
         const layer = clientFor(server)
         const error = yield* Effect.flip(
           charge("K12-e2e-0002").pipe(Effect.provide(layer), Effect.provideService(RetryPolicy.RetryPolicy, quickRetries))
@@ -105,10 +104,10 @@ describe("the charge, over loopback HTTP", () => {
       }))
   }
 
-  it.scopedLive("a 429 is resent (WeChat Pay rejected it unprocessed): two requests, one charge", () =>
+  it.scoped("a 429 is resent (WeChat Pay rejected it unprocessed): two requests, one charge", () =>
     Effect.gen(function*() {
       const faults = yield* Faults.parseFaults("429:first=1:route=createTransaction")
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey", faults })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey", faults })
       const result = yield* charge("K12-e2e-0003").pipe(
         Effect.provide(clientFor(server)),
         Effect.provideService(RetryPolicy.RetryPolicy, quickRetries)
@@ -118,9 +117,9 @@ describe("the charge, over loopback HTTP", () => {
       expect((yield* server.sandbox.product).charges).toBe(1)
     }))
 
-  it.scopedLive("a refused connection is resent, then reported as itself: nothing was charged", () =>
+  it.scoped("a refused connection is resent, then reported as itself: nothing was charged", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const error = yield* Effect.flip(
         charge("K12-e2e-0004").pipe(
           Effect.provide(clientFor(server, "publicKey", "http://127.0.0.1:1")),
@@ -130,9 +129,9 @@ describe("the charge, over loopback HTTP", () => {
       expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Refused", attempts: 4 })
     }))
 
-  it.scopedLive("a duplicate out_trade_no is refused by the sandbox and not charged again", () =>
+  it.scoped("a duplicate out_trade_no is refused by the sandbox and not charged again", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const layer = clientFor(server)
       yield* charge("K12-e2e-0005").pipe(Effect.provide(layer))
       const again = yield* Effect.flip(charge("K12-e2e-0005").pipe(Effect.provide(layer)))
@@ -140,9 +139,9 @@ describe("the charge, over loopback HTTP", () => {
       expect((yield* server.sandbox.product).charges).toBe(1)
     }))
 
-  it.scopedLive("USERPAYING becomes SUCCESS: confirm polls until final", () =>
+  it.scoped("USERPAYING becomes SUCCESS: confirm polls until final", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const layer = clientFor(server)
       const first = yield* charge("K12-e2e-0006", "USERPAYING_2").pipe(Effect.provide(layer))
       expect(first.transaction.tradeState).toBe("USERPAYING")
@@ -159,11 +158,11 @@ describe("the charge, over loopback HTTP", () => {
     }))
 })
 
-describe("users, contracts, organizations over loopback HTTP", () => {
+layer(Sandbox.layerKeys, { excludeTestServices: true })("users, contracts, organizations over loopback HTTP", (it) => {
   for (const mode of ["publicKey", "certificate"] as const) {
-    it.scopedLive(`${mode} mode: a user update arrives encrypted under the key its Wechatpay-Serial names`, () =>
+    it.scoped(`${mode} mode: a user update arrives encrypted under the key its Wechatpay-Serial names`, () =>
       Effect.gen(function*() {
-        const server = yield* SandboxServer.serve({ ...keys, mode })
+        const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode })
         const layer = clientFor(server, mode)
         yield* FaceUsers.updateFaceUser({
           organizationId: "O1234567",
@@ -188,9 +187,9 @@ describe("users, contracts, organizations over loopback HTTP", () => {
       }))
   }
 
-  it.scopedLive("fields encrypted under one key but sent naming another are refused, as WeChat Pay does", () =>
+  it.scoped("fields encrypted under one key but sent naming another are refused, as WeChat Pay does", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "migration" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "migration" })
       const config = server.sandbox.config
       const underPublicKey = yield* NodeSensitiveFields.make({
         publicKey: { id: config.wechatpayPublicKeyId, pem: config.wechatpayPublicKeyPem }
@@ -211,9 +210,9 @@ describe("users, contracts, organizations over loopback HTTP", () => {
       expect((yield* server.sandbox.product).updates).toHaveLength(0)
     }))
 
-  it.scopedLive("presign: all six encrypted fields decrypt at the sandbox; the holder's plain name stays plain", () =>
+  it.scoped("presign: all six encrypted fields decrypt at the sandbox; the holder's plain name stays plain", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const result = yield* Contracts.presignContract({
         businessName: "K12",
         facepayUser: {
@@ -244,9 +243,9 @@ describe("users, contracts, organizations over loopback HTTP", () => {
       })
     }))
 
-  it.scopedLive("terminate a contract (204, no body), then the contract reads TERMINATED", () =>
+  it.scoped("terminate a contract (204, no body), then the contract reads TERMINATED", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const layer = clientFor(server)
       const user = yield* FaceUsers.getFaceUser({ organizationId: "O1234567", outUserId: "student-0002" })
         .pipe(Effect.provide(layer))
@@ -258,9 +257,9 @@ describe("users, contracts, organizations over loopback HTTP", () => {
       expect(contract.contractTerminatedTime).toBeDefined()
     }))
 
-  it.scopedLive("an organization by its Chinese name: percent-encoded, signed as sent", () =>
+  it.scoped("an organization by its Chinese name: percent-encoded, signed as sent", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const organization = yield* Organizations.getOrganization({ organizationName: "某某实验小学" })
         .pipe(Effect.provide(clientFor(server)))
       expect(organization.organizationId).toBe("O1234567")

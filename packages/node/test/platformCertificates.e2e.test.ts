@@ -8,11 +8,10 @@
 import { FaceCollections, PlatformCertificates } from "@effect-wechatpay/core"
 import { NodePlatformCertificates } from "@effect-wechatpay/node"
 import { Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { pemBodyLines, tempDir, writeFile } from "./helpers.js"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 const ORG = "school-20"
 
 const envFor = (server: SandboxServer.Running, dir: string, extra: Record<string, string> = {}) => {
@@ -27,10 +26,10 @@ const envFor = (server: SandboxServer.Running, dir: string, extra: Record<string
   }))))
 }
 
-describe("NodePlatformCertificates over loopback HTTP", () => {
-  it.scopedLive("downloads at start, verifies with the downloaded certificate, picks a rotation up on refresh", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("NodePlatformCertificates over loopback HTTP", (it) => {
+  it.scoped("downloads at start, verifies with the downloaded certificate, picks a rotation up on refresh", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "certificate", organizations: { [ORG]: 20 } })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "certificate", organizations: { [ORG]: 20 } })
       const dir = yield* tempDir
       const context = yield* Layer.build(NodePlatformCertificates.layerConfig().pipe(Layer.provide(envFor(server, dir))))
       const items = yield* FaceCollections.listFaceCollections({ organizationId: ORG }).pipe(Effect.provide(context))
@@ -48,9 +47,9 @@ describe("NodePlatformCertificates over loopback HTTP", () => {
       expect((yield* server.sandbox.requests).at(-1)?.wechatpaySerial).toBe(rotated.serial)
     }))
 
-  it.scopedLive("public-key mode: 404 RESOURCE_NOT_EXISTS fails the layer with a config error naming the variables", () =>
+  it.scoped("public-key mode: 404 RESOURCE_NOT_EXISTS fails the layer with a config error naming the variables", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey" })
       const dir = yield* tempDir
       const error = yield* Effect.flip(
         Layer.build(NodePlatformCertificates.layerConfig().pipe(Layer.provide(envFor(server, dir))))
@@ -61,9 +60,9 @@ describe("NodePlatformCertificates over loopback HTTP", () => {
       for (const line of pemBodyLines(server.sandbox.config.merchantPrivateKeyPem)) expect(error.message).not.toContain(line)
     }))
 
-  it.scopedLive("the APIv3 key is required, and named, never shown", () =>
+  it.scoped("the APIv3 key is required, and named, never shown", () =>
     Effect.gen(function*() {
-      const server = yield* SandboxServer.serve({ ...keys, mode: "certificate" })
+      const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "certificate" })
       const dir = yield* tempDir
       const error = yield* Effect.flip(
         Layer.build(NodePlatformCertificates.layerConfig().pipe(
