@@ -115,6 +115,16 @@ const measure = async (sandbox: SandboxHandle, task: Task, allow429 = false): Pr
 const statusText = (statuses: Readonly<Record<string, number>>) =>
   Object.entries(statuses).map(([status, count]) => `${count}×${status}`).join(", ")
 
+/** The two floors every contender is compared with: global `fetch`, and `node:http` with a keep-alive `Agent`. */
+const FLOORS: ReadonlyArray<ContenderName> = ["floor", "floor-http"]
+
+/** Median peak RSS of a contender over the node:http floor's (both medians of the same rounds). */
+const rssRatioCells = (byContender: ReadonlyMap<ContenderName, ReadonlyArray<Measured>>, contender: ContenderName) => {
+  const floor = byContender.get("floor-http")
+  if (floor === undefined) return "–"
+  return ratio(median(byContender.get(contender)!.map((x) => x.peakRssMb)) / median(floor.map((x) => x.peakRssMb)))
+}
+
 // --- sections ------------------------------------------------------------------------------------
 
 const listSection = async (
@@ -129,8 +139,10 @@ const listSection = async (
   // Warm the sandbox's JIT (not recorded).
   await measure(sandbox, task("floor"))
   const byContender = new Map<ContenderName, Array<Measured>>(contenders.map((c) => [c, []]))
-  const ratios = new Map<ContenderName, Array<number>>(contenders.map((c) => [c, []]))
-  const cpuRatios = new Map<ContenderName, Array<number>>(contenders.map((c) => [c, []]))
+  // Per floor, per contender: the per-round ratios of wall time and of client CPU.
+  const floors = FLOORS.filter((f) => contenders.includes(f))
+  const perRound = (): Map<ContenderName, Array<number>> => new Map(contenders.map((c) => [c, []]))
+  const ratios = new Map(floors.map((f) => [f, { wall: perRound(), cpu: perRound() }] as const))
   for (let round = 0; round < roundCount; round++) {
     const inRound = new Map<ContenderName, Measured>()
     for (const contender of rotate(contenders, round)) {
@@ -142,26 +154,33 @@ const listSection = async (
           `rss ${fmt(m.peakRssMb)} MiB  heap ${fmt(m.peakHeapMb, 1)} MiB  ${m.requests} requests`
       )
     }
-    const floor = inRound.get("floor")
-    if (floor !== undefined) {
+    for (const f of floors) {
+      const floor = inRound.get(f)!
+      const r = ratios.get(f)!
       for (const [contender, m] of inRound) {
-        ratios.get(contender)!.push(m.wallMs / floor.wallMs)
-        cpuRatios.get(contender)!.push(m.cpuMs / floor.cpuMs)
+        r.wall.get(contender)!.push(m.wallMs / floor.wallMs)
+        r.cpu.get(contender)!.push(m.cpuMs / floor.cpuMs)
       }
     }
   }
+  const ratioCells = (contender: ContenderName) =>
+    FLOORS.map((f) => {
+      const r = ratios.get(f)
+      if (r === undefined) return "– | –"
+      const wall = r.wall.get(contender)!
+      const cpu = r.cpu.get(contender)!
+      return `**${ratio(median(wall))}** (${fmt(min(wall), 2)}–${fmt(max(wall), 2)}) | ${ratio(median(cpu))}`
+    }).join(" | ")
   const rows = contenders.map((contender) => {
     const runs = byContender.get(contender)!
     const walls = runs.map((r) => r.wallMs)
     const wall = median(walls)
-    const r = ratios.get(contender)!
-    const c = cpuRatios.get(contender)!
     const statuses = statusText(runs[0]!.statuses)
     return `| ${contenderLabels[contender]} | ${fmt(wall)} | ${fmt(min(walls))}–${fmt(max(walls))} | ${
       fmt(size / (wall / 1000))
-    } | ${r.length === 0 ? "–" : `**${ratio(median(r))}** (${fmt(min(r), 2)}–${fmt(max(r), 2)})`} | ${
-      fmt(median(runs.map((x) => x.cpuMs)))
-    } | ${c.length === 0 ? "–" : ratio(median(c))} | ${fmt(median(runs.map((x) => x.peakRssMb)))} | ${
+    } | ${ratioCells(contender)} | ${fmt(median(runs.map((x) => x.cpuMs)))} | ${
+      fmt(median(runs.map((x) => x.peakRssMb)))
+    } | ${rssRatioCells(byContender, contender)} | ${
       fmt(median(runs.map((x) => x.peakHeapMb)), 1)
     } | ${fmt(median(runs.map((x) => x.retainedHeapMb)), 1)} | ${fmt(median(runs.map((x) => x.setupMs)))} | ${
       runs[0]!.requests
@@ -185,8 +204,8 @@ const listSection = async (
       roundCount === 1 ? "" : "s"
     }`,
     "",
-    "| contender | wall ms (median) | wall ms (min–max) | items/s | × floor, wall (median, min–max) | client CPU ms | × floor, CPU | peak RSS MiB | peak heap MiB | heap after GC MiB | setup ms | requests per listing |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| contender | wall ms (median) | wall ms (min–max) | items/s | × fetch floor, wall (median, min–max) | × fetch floor, CPU | × node:http floor, wall (median, min–max) | × node:http floor, CPU | client CPU ms | peak RSS MiB | × node:http floor, RSS | peak heap MiB | heap after GC MiB | setup ms | requests per listing |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...rows,
     ...headToHead,
     ""
@@ -218,12 +237,12 @@ const TARGET_MIB = 30e6 / MiB
 
 const memorySection = async (sandbox: SandboxHandle): Promise<string> => {
   const big: OrganizationId = quick ? "org-100k" : "org-1m"
-  const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "floor" || c === "effect-node")
+  const who: ReadonlyArray<ContenderName> = contenders.filter((c) => c === "floor" || c === "floor-http" || c === "effect-node")
   log(`\n== memory: ${fmt(organizations[big])} items vs 10 000 ==`)
   const rows: Array<string> = []
-  // The floor once; the library at each `concurrency` asked for (the same care is due at every one).
+  // Each floor once; the library at each `concurrency` asked for (the same care is due at every one).
   const runs = who.flatMap((contender): ReadonlyArray<{ readonly contender: ContenderName; readonly concurrency: number | undefined }> =>
-    contender === "floor" ? [{ contender, concurrency: undefined }] : memoryConcurrency.map((concurrency) => ({ contender, concurrency }))
+    contender !== "effect-node" ? [{ contender, concurrency: undefined }] : memoryConcurrency.map((concurrency) => ({ contender, concurrency }))
   )
   for (const { concurrency, contender } of runs) {
     const small: Array<Measured> = []
@@ -412,8 +431,8 @@ const main = async () => {
     `Whole run: ${fmt(minutes, 1)} min. Command: \`pnpm bench${args.length > 0 ? ` ${args.join(" ")}` : ""}\`. ` +
     `Load average (1 min) at start ${fmt(load0[0] ?? 0, 2)}, at end ${fmt(Os.loadavg()[0] ?? 0, 2)}: the machine is shared.`,
     "",
-    "Wall time is the listing alone (setup excluded) in a fresh process per listing; \"× floor\" is the median of the",
-    "per-round ratios to the floor's listing in the same round. Client CPU is the contender process's own user + system",
+    "Wall time is the listing alone (setup excluded) in a fresh process per listing; \"× fetch floor\" and \"× node:http",
+    "floor\" are the medians of the per-round ratios to that floor's listing in the same round. Client CPU is the contender process's own user + system",
     "time during the listing (the sandbox runs in another process). Peak RSS is the process's `maxRSS`; peak heap is the",
     "largest V8 `used_heap_size` sampled every 2 ms during the listing. Every listing is checked: item count and an",
     "order-sensitive checksum of the collection ids against the sandbox's data, and every request answered 200.",
