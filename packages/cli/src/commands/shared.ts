@@ -1,7 +1,7 @@
 /**
  * What several command groups use: the program's name, the options that mean
  * the same everywhere (`--organization-id`, `--format`, `--max-attempts`,
- * `--json FILE`), the client built from `WECHATPAY_*` configuration, and the
+ * `--json FILE`), how a command loads what it runs, and the
  * ways a command answers: one JSON object on stdout, a human line on stderr.
  *
  * Exit codes and the JSON failure line are `Failure.ts`'s: a command fails
@@ -9,8 +9,6 @@
  *
  * @internal
  */
-import { RetryPolicy } from "@effect-wechatpay/core"
-import { NodeWechatPayClient } from "@effect-wechatpay/node"
 import { Options } from "@effect/cli"
 import { Data, Effect, Option, ParseResult, Schema, Sink, Stream } from "effect"
 import * as Fs from "node:fs/promises"
@@ -73,30 +71,17 @@ export const json: Options.Options<string> = Options.text("json").pipe(
   Options.withDescription("The request as a JSON object: a file (UTF-8), or - to read it from stdin.")
 )
 
-// --- the client ---------------------------------------------------------------------------
+// --- loading ------------------------------------------------------------------------------
 
 /**
- * Runs `effect` under the default retry policy, or one with `maxAttempts`
- * (1 to 100, else a `UsageError`).
+ * Runs `run` over a module loaded when the command runs, not when the program
+ * starts: `--help` and every other command load none of what this one needs
+ * (the client, the sandbox). The program's start-up is mostly module loading.
  */
-export const withMaxAttempts = (maxAttempts: Option.Option<number>) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Failure.UsageError, R> => {
-  if (Option.isNone(maxAttempts)) return effect
-  const n = maxAttempts.value
-  if (!Number.isSafeInteger(n) || n < 1 || n > 100) {
-    return Effect.fail(usage(`--max-attempts must be between 1 and 100, got ${n}`))
-  }
-  return Effect.provideService(effect, RetryPolicy.RetryPolicy, RetryPolicy.make({ maxAttempts: n }))
-}
-
-/**
- * Runs `effect` with the client `NodeWechatPayClient.layerConfig` builds from
- * the `WECHATPAY_*` configuration (a `WechatPayConfigError` when it cannot),
- * under `--max-attempts`.
- */
-export const withClient = (maxAttempts: Option.Option<number>) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(withMaxAttempts(maxAttempts), Effect.provide(NodeWechatPayClient.layerConfig()))
+export const lazy = <M, A, E, R>(
+  load: () => Promise<M>,
+  run: (module: M) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.flatMap(Effect.promise(load), run)
 
 // --- answers ------------------------------------------------------------------------------
 
