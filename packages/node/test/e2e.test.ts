@@ -1,10 +1,9 @@
 /**
  * End to end over real loopback HTTP: the Node layer (node:crypto signer and
- * verifier, undici keep-alive transport) against the sandbox server.
+ * verifier, node:http keep-alive transport) against the sandbox server.
  */
 import { Credentials, Exchange, FaceCollection, FaceCollections, RetryPolicy } from "@effect-wechatpay/core"
 import { NodeExchange, NodeWechatPayClient } from "@effect-wechatpay/node"
-import Undici from "@effect/platform-node/Undici"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Layer, Redacted, Schedule, Stream } from "effect"
@@ -89,7 +88,7 @@ describe("NodeWechatPayClient over loopback HTTP", () => {
     }))
 })
 
-describe("the Node exchange (core's Exchange over undici)", () => {
+describe("the Node exchange (core's Exchange over node:http)", () => {
   it.scopedLive("a server that does not answer in time is a Timeout, and the request is aborted", () =>
     Effect.gen(function*() {
       const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey", faults: { latency: 5_000 } })
@@ -175,7 +174,7 @@ describe("the Node exchange (core's Exchange over undici)", () => {
     }))
 })
 
-describe("NodeExchange.make (the dispatch handler itself)", () => {
+describe("NodeExchange.make (the exchange itself)", () => {
   // A plain node:http server whose handler the test chooses.
   const serveWith = (handler: Http.RequestListener) =>
     Effect.acquireRelease(
@@ -205,8 +204,12 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
     )
   })
   const agent = Effect.acquireRelease(
-    Effect.sync(() => new Undici.Agent()),
-    (a) => Effect.promise(() => a.close())
+    Effect.sync(NodeExchange.makeAgents),
+    (agents) =>
+      Effect.sync(() => {
+        agents.http.destroy()
+        agents.https.destroy()
+      })
   )
   const get = (exchange: Exchange.Service, origin: string, path = "/") =>
     exchange.exchange({ method: "GET", origin, path, headers: { accept: "application/json" }, body: undefined })
@@ -247,7 +250,7 @@ describe("NodeExchange.make (the dispatch handler itself)", () => {
       expect(answer.headers["retry-after"]).toBe("3")
     }))
 
-  it.scopedLive("a request undici refuses (a header value with CR LF) is a failed exchange, not a throw", () =>
+  it.scopedLive("a request node:http refuses (a header value with CR LF) is a failed exchange, not a throw", () =>
     Effect.gen(function*() {
       const { origin, received } = yield* countingServer
       const exchange = NodeExchange.make(yield* agent)
