@@ -10,7 +10,7 @@
  * Flags:
  *   --quick               fewer rounds, smaller extra runs (about 1.5 minutes)
  *   --rounds N            rounds of the main comparison (default 5, quick 3)
- *   --only a,b            sections: list, micro, memory, prefetch, ratelimit
+ *   --only a,b            sections: startup, list, micro, memory, prefetch, ratelimit
  *   --contenders a,b      contenders of the main comparison (default all)
  *   --out FILE            where to write the tables (default bench/RESULTS.md, quick: bench/RESULTS.quick.md)
  *   --memory-concurrency a,b  the library's `concurrency` in the memory section (default 1,4; the floor has none)
@@ -31,11 +31,12 @@ import {
 } from "./common.js"
 import { expected, max, median, min, runContender, type SandboxHandle, startSandbox } from "./harness.js"
 import type { MicroRow } from "./micro.js"
+import * as Startup from "./startup.js"
 import * as ChildProcess from "node:child_process"
 
 // --- flags ---------------------------------------------------------------------------------------
 
-const sectionNames = ["list", "micro", "memory", "prefetch", "ratelimit"] as const
+const sectionNames = ["startup", "list", "micro", "memory", "prefetch", "ratelimit"] as const
 type Section = (typeof sectionNames)[number]
 
 const args = process.argv.slice(2)
@@ -388,6 +389,58 @@ const rateLimitSection = async (sandbox: SandboxHandle): Promise<string> => {
   ].join("\n")
 }
 
+const startupSection = async (): Promise<string> => {
+  const roundCount = quick ? 5 : 11
+  log(`\n== start-up: the CLI as shipped against node -e 0, ${roundCount} rounds ==`)
+  const startup = await Startup.start()
+  const commands = [
+    { label: "`node -e 0`", argv: ["-e", "0"], env: {} },
+    { label: "`effect-wechatpay --help`", argv: [startup.bin, "--help"], env: {} },
+    {
+      label: "`effect-wechatpay face-collections list --organization-id empty` (an empty organization, the CLI's sandbox)",
+      argv: [startup.bin, "face-collections", "list", "--organization-id", "empty"],
+      env: startup.sandboxEnv
+    }
+  ] as const
+  const runs = commands.map((): Array<Startup.Run> => [])
+  const ratios = commands.map((): Array<number> => [])
+  try {
+    // One warm-up of each (the OS's file cache), not recorded.
+    for (const c of commands) await startup.run(c.argv, c.env)
+    for (let round = 0; round < roundCount; round++) {
+      const inRound: Array<Startup.Run> = []
+      for (const i of rotate(commands.map((_, i) => i), round)) {
+        const r = await startup.run(commands[i]!.argv, commands[i]!.env)
+        inRound[i] = r
+        runs[i]!.push(r)
+      }
+      commands.forEach((_, i) => ratios[i]!.push(inRound[i]!.wallMs / inRound[0]!.wallMs))
+      log(`round ${round + 1}: ${inRound.map((r) => `${fmt(r.wallMs)} ms`).join(", ")}`)
+    }
+  } finally {
+    startup.stop()
+  }
+  const rows = commands.map((c, i) => {
+    const walls = runs[i]!.map((r) => r.wallMs)
+    const r = ratios[i]!
+    return `| ${c.label} | ${fmt(median(walls))} | ${fmt(min(walls))}–${fmt(max(walls))} | **${ratio(median(r))}** (${
+      fmt(min(r), 2)
+    }–${fmt(max(r), 2)}) | ${fmt(median(runs[i]!.map((x) => x.peakRssMb)))} |`
+  })
+  return [
+    `### Start-up: the CLI as shipped (\`packages/cli/dist/bin.js\`), ${roundCount} rounds`,
+    "",
+    "Wall time from spawn to exit as the parent sees it; \"× node -e 0\" is the median of the per-round ratios to",
+    "`node -e 0` in the same round (commands interleaved, the order rotating). Target: each command at most 0.3 s,",
+    "where `node -e 0` takes 0.07 s, i.e. about 4.3× `node -e 0`.",
+    "",
+    "| command | wall ms (median) | wall ms (min–max) | × node -e 0 (median, min–max) | peak RSS MiB |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...rows,
+    ""
+  ].join("\n")
+}
+
 // --- main ----------------------------------------------------------------------------------------
 
 const START = "<!-- bench:results:start -->"
@@ -412,6 +465,7 @@ const main = async () => {
   const load0 = Os.loadavg()
   const sandbox = await startSandbox()
   try {
+    if (sections.has("startup")) parts.push(await startupSection())
     if (sections.has("list")) {
       parts.push(await listSection(sandbox, "org-10k", 50, rounds))
       parts.push(await listSection(sandbox, "org-100k", 50, quick ? 1 : Math.min(rounds, 3)))
