@@ -106,6 +106,51 @@ describe("the Node exchange (core's Exchange over node:http)", () => {
       expect(Date.now() - started).toBeLessThan(4_000)
     }))
 
+  it.scopedLive("a streamed listing's attempts share one deadline timer: each attempt still times out on its own", () =>
+    Effect.gen(function*() {
+      // No page answers in time: each attempt, re-armed on the listing's one timer (also after
+      // it fired), times out after 150 ms, and the listing fails with a Timeout.
+      const server = yield* SandboxServer.serve({
+        ...keys,
+        mode: "publicKey",
+        organizations: { [ORG]: SIZE },
+        faults: { latency: 5_000 }
+      })
+      const started = Date.now()
+      const error = yield* Effect.flip(
+        Stream.runDrain(FaceCollections.allCollections(ORG, { limit: 50 })).pipe(
+          Effect.provide(clientFor(server)),
+          Effect.provideService(
+            RetryPolicy.RetryPolicy,
+            RetryPolicy.fromSchedule(Schedule.recurs(2), { timeout: "150 millis" })
+          )
+        )
+      )
+      expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Timeout", attempts: 3 })
+      expect(Date.now() - started).toBeLessThan(4_000)
+    }))
+
+  it.scopedLive("the shared deadline is re-armed per attempt: a listing longer than the timeout, of fast pages, succeeds", () =>
+    Effect.gen(function*() {
+      // 51 pages of ~10 ms each: over 0.5 s in all, each page well within the 300 ms deadline.
+      const server = yield* SandboxServer.serve({
+        ...keys,
+        mode: "publicKey",
+        organizations: { [ORG]: SIZE },
+        faults: { latency: 10 }
+      })
+      const started = Date.now()
+      const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG)).pipe(
+        Effect.provide(clientFor(server)),
+        Effect.provideService(
+          RetryPolicy.RetryPolicy,
+          RetryPolicy.fromSchedule(Schedule.recurs(0), { timeout: "300 millis" })
+        )
+      )
+      expect(Date.now() - started).toBeGreaterThan(300)
+      expect(Chunk.size(items)).toBe(SIZE)
+    }))
+
   it.scopedLive("a refused connection is a Refused transport error (nothing left) naming the cause", () =>
     Effect.gen(function*() {
       const server = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
