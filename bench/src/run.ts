@@ -338,7 +338,7 @@ const prefetchSection = async (sandbox: SandboxHandle): Promise<string> => {
     "Target: throughput with `concurrency: 4` at least 3.5× that with `concurrency: 1`; 8 reported too. The speed-up is",
     "the median of the per-round ratios (wall at 1 / wall at n; the order of the three rotates each round).",
     "",
-    "| contender | n = 1: wall ms (min–max) | n = 1: items/s | – | n = 4: wall ms (min–max) | n = 4: items/s | speed-up at 4 (min–max) | n = 8: wall ms (min–max) | n = 8: items/s | speed-up at 8 (min–max) |",
+    "| contender | n = 1: wall ms (min–max) | n = 1: items/s | speed-up at 1 | n = 4: wall ms (min–max) | n = 4: items/s | speed-up at 4 (min–max) | n = 8: wall ms (min–max) | n = 8: items/s | speed-up at 8 (min–max) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     ""
