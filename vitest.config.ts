@@ -15,7 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
-    testTimeout: 30_000,
+    // The CLI tests start the shipped program many times; on a loaded two-core machine that takes seconds each.
+    testTimeout: 120_000,
     sequence: { concurrent: false }
   }
 })

@@ -1,6 +1,7 @@
 /**
  * How the CLI fails: an exit code per class of failure and ONE JSON line on
- * stderr, `{"error": tag, "code"?: WeChat Pay's code, "message": …, "requestId"?: …}`.
+ * stderr, `{"error": tag, "code"?: WeChat Pay's code, "message": …, "requestId"?: …,
+ * "outTradeNo"?: …, "hint"?: …}`.
  * No stack trace; no key, `Authorization` header or signature (the library's
  * errors never hold one).
  *
@@ -11,13 +12,17 @@
  * | 2 | bad input or configuration, nothing sent (`UsageError`, `JsonInputError`, `WechatPayInvalidInputError`, `WechatPayConfigError`, …) |
  * | 3 | WeChat Pay answered with an error (`WechatPayApiError`, with `code`) |
  * | 4 | a response failed verification or decoding (`WechatPayVerificationError`, `WechatPayDecodeError`) |
- * | 5 | no response: connection failures or timeouts, retries exhausted (`WechatPayTransportError`) |
- * | 130 | interrupted (Ctrl-C, SIGTERM) |
+ * | 5 | no response: connection failures or timeouts, retries exhausted; a TLS or HTTP protocol failure, at once (`WechatPayTransportError`) |
+ * | 6 | a charge's outcome is not known (`WechatPayOutcomeUnknownError`: it may have been processed; `WechatPayConfirmTimeoutError`: not final within `--within`): never charge again, run the `hint` (`transactions confirm …`) |
+ * | 8 | the output could not be written (full disk, closed descriptor: `OutputError`) |
+ * | 9 | an answer does not fit the request: another organization or collection than asked (`WechatPayMismatchError`), a listing that does not advance (`WechatPayPagingError`); nothing of it printed |
+ * | 130 | interrupted (Ctrl-C, SIGTERM, SIGHUP) |
  * | 141 | the reader of stdout went away (`… \| head`): silent, as for SIGPIPE |
  *
  * @since 0.1.0
  */
 import { HelpDoc, ValidationError } from "@effect/cli"
+import { WechatPayError } from "@effect-wechatpay/core"
 import { Cause, Data, Option } from "effect"
 
 /**
@@ -31,6 +36,9 @@ export const ExitCode = {
   ApiError: 3,
   Verification: 4,
   Transport: 5,
+  OutcomeUnknown: 6,
+  OutputFailed: 8,
+  AnswerMismatch: 9,
   Interrupted: 130,
   BrokenPipe: 141
 } as const
@@ -44,6 +52,16 @@ export const ExitCode = {
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
 /**
+ * A failure with the command to run next: the report is `error`'s, plus
+ * `"hint"`. For failures whose next step depends on the command line (the
+ * charge's `--sp-mchid` and friends), which the library's error cannot know.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class Hinted<E> extends Data.TaggedError("Hinted")<{ readonly error: E; readonly hint: string }> {}
+
+/**
  * The line written on stderr.
  *
  * @since 0.1.0
@@ -54,6 +72,10 @@ export interface Report {
   readonly code?: string
   readonly message: string
   readonly requestId?: string
+  /** The charge the failure is about (`WechatPayOutcomeUnknownError`, `WechatPayConfirmTimeoutError`). */
+  readonly outTradeNo?: string
+  /** What to run next, e.g. the `transactions confirm …` command line ({@link Hinted}). */
+  readonly hint?: string
 }
 
 /**
@@ -102,14 +124,22 @@ const exitCodeOf: Record<string, number> = {
   JsonInputError: ExitCode.BadInput,
   WechatPayInvalidInputError: ExitCode.BadInput,
   WechatPayConfigError: ExitCode.BadInput,
-  OrganizationMismatchError: ExitCode.BadInput,
   FaultParseError: ExitCode.BadInput,
   ListenError: ExitCode.BadInput,
   WechatPayApiError: ExitCode.ApiError,
   WechatPayVerificationError: ExitCode.Verification,
   WechatPayDecodeError: ExitCode.Verification,
-  WechatPayTransportError: ExitCode.Transport
+  WechatPayDecryptError: ExitCode.Verification,
+  WechatPayTransportError: ExitCode.Transport,
+  WechatPayOutcomeUnknownError: ExitCode.OutcomeUnknown,
+  WechatPayConfirmTimeoutError: ExitCode.OutcomeUnknown,
+  OutputError: ExitCode.OutputFailed,
+  WechatPayMismatchError: ExitCode.AnswerMismatch,
+  WechatPayPagingError: ExitCode.AnswerMismatch
 }
+
+// Part of a message may come from a server: one line, no escape sequence, bounded.
+const safe = (text: string, max: number): string => WechatPayError.printable(text, max)
 
 /**
  * One expected failure → exit code and report.
@@ -118,6 +148,10 @@ const exitCodeOf: Record<string, number> = {
  * @category Reporting
  */
 export const fromError = (error: unknown): Outcome => {
+  if (error instanceof Hinted) {
+    const outcome = fromError(error.error)
+    return outcome.report === undefined ? outcome : { ...outcome, report: { ...outcome.report, hint: error.hint } }
+  }
   if (ValidationError.isValidationError(error)) {
     return {
       exitCode: ExitCode.BadInput,
@@ -128,16 +162,20 @@ export const fromError = (error: unknown): Outcome => {
   if (tag === "OutputError" && field(error, "code") === "EPIPE") {
     return { exitCode: ExitCode.BrokenPipe, report: undefined }
   }
-  const code = tag === "WechatPayApiError" ? field(error, "code") : undefined
-  const requestId = field(error, "requestId")
+  const apiCode = tag === "WechatPayApiError" ? field(error, "code") : undefined
+  const code = apiCode === undefined ? undefined : safe(apiCode, 64)
+  const rawRequestId = field(error, "requestId")
+  const requestId = rawRequestId === undefined ? undefined : safe(rawRequestId, 64)
+  const outTradeNo = field(error, "outTradeNo")
   const hint = tag === "WechatPayConfigError" ? " (the WECHATPAY_* variables are listed in --help)" : ""
   return {
     exitCode: (tag === undefined ? undefined : exitCodeOf[tag]) ?? ExitCode.Unexpected,
     report: {
       error: tag ?? "Error",
       ...(code === undefined ? {} : { code }),
-      message: messageOf(error) + hint,
-      ...(requestId === undefined ? {} : { requestId })
+      message: safe(messageOf(error), 1000) + hint,
+      ...(requestId === undefined ? {} : { requestId }),
+      ...(outTradeNo === undefined ? {} : { outTradeNo })
     }
   }
 }
@@ -154,7 +192,7 @@ export const fromCause = (cause: Cause.Cause<unknown>): Outcome => {
   if (Option.isSome(failure)) return fromError(failure.value)
   const defect = Cause.dieOption(cause)
   if (Option.isSome(defect)) {
-    return { exitCode: ExitCode.Unexpected, report: { error: "Defect", message: messageOf(defect.value) } }
+    return { exitCode: ExitCode.Unexpected, report: { error: "Defect", message: safe(messageOf(defect.value), 1000) } }
   }
   return { exitCode: ExitCode.Interrupted, report: undefined }
 }

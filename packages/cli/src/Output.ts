@@ -6,12 +6,17 @@
  *   (WeChat Pay's own field names and time strings).
  * - `csv`: a header row of the wire field names, then one row per item; RFC 4180
  *   (CRLF line ends, a field holding `"`, `,`, CR or LF is quoted, `"` doubled).
+ *   A value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+ *   `@`, tab or CR) is prefixed with `'` (OWASP's advice for CSV injection).
  * - `table`: aligned columns for people. Widths come from the header and the
  *   first page, and grow when a longer value arrives: nothing is held back.
+ *   Control, escape and bidirectional characters of a value are shown as
+ *   `\xNN` / `\uNNNN` (core's `WechatPayError.printable`), so a value cannot
+ *   move the cursor, recolour or reorder the terminal, or break a row in two.
  *
  * @since 0.1.0
  */
-import { FaceCollection } from "@effect-wechatpay/core"
+import { FaceCollection, WechatPayError } from "@effect-wechatpay/core"
 import { Chunk, Data, Effect, Sink, Stream } from "effect"
 import type { Writable } from "node:stream"
 
@@ -66,7 +71,16 @@ const ndjson = (): Encoder => ({
  */
 export const csvField = (value: string): string => /[",\r\n]/.test(value) ? `"${value.replace(/"/g, "\"\"")}"` : value
 
-const csvRow = (fields: ReadonlyArray<string>) => fields.map(csvField).join(",") + "\r\n"
+/**
+ * A value a spreadsheet would not run: one starting with `=`, `+`, `-`, `@`,
+ * tab or CR gets a leading `'`.
+ *
+ * @since 0.2.0
+ * @category Encoding
+ */
+export const csvSafe = (value: string): string => /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+
+const csvRow = (fields: ReadonlyArray<string>) => fields.map((field) => csvField(csvSafe(field))).join(",") + "\r\n"
 
 const csv = (): Encoder => {
   let headerDone = false
@@ -111,6 +125,14 @@ export const tableTime = (wire: string): string => {
   return match === null ? wire : `${match[1]} ${match[2]}`
 }
 
+/**
+ * A value as a table cell: one line, nothing a terminal would act on, at most 128 characters.
+ *
+ * @since 0.2.0
+ * @category Encoding
+ */
+export const tableCell = (value: string): string => WechatPayError.printable(value, 128)
+
 const table = (): Encoder => {
   const widths: Array<number> = tableColumns.map(([title]) => title.length)
   let headerDone = false
@@ -128,7 +150,9 @@ const table = (): Encoder => {
         return tableColumns.map(([, field]) => {
           const value = wire[field]
           if (value === undefined) return "-"
-          return field === "register_photo_upload_time" || field === "confirm_time" ? tableTime(value) : value
+          return tableCell(
+            field === "register_photo_upload_time" || field === "confirm_time" ? tableTime(value) : value
+          )
         })
       })
       for (const cells of rows) {

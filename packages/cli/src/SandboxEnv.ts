@@ -25,6 +25,8 @@ export interface KeyFiles {
   readonly publicKey: string
   /** The platform certificate (`platform_cert.pem`). */
   readonly platformCertificate: string
+  /** The APIv3 key notifications are encrypted with (`apiv3.key`). */
+  readonly apiV3Key: string
 }
 
 /**
@@ -48,7 +50,8 @@ export const writeKeyFiles = (config: Sandbox.SandboxConfig): Effect.Effect<KeyF
         directory,
         privateKey: write("apiclient_key.pem", config.merchantPrivateKeyPem),
         publicKey: write("pub_key.pem", config.wechatpayPublicKeyPem),
-        platformCertificate: write("platform_cert.pem", config.platformCertificatePem)
+        platformCertificate: write("platform_cert.pem", config.platformCertificatePem),
+        apiV3Key: write("apiv3.key", config.apiV3Key)
       }
     }),
     (files) => Effect.sync(() => Fs.rmSync(files.directory, { recursive: true, force: true }))
@@ -75,6 +78,7 @@ export const settings = (
     ["WECHATPAY_PUBLIC_KEY_FILE", files.publicKey] as const
   ]),
   ...(config.mode === "publicKey" ? [] : [["WECHATPAY_PLATFORM_CERT_FILES", files.platformCertificate] as const]),
+  ["WECHATPAY_APIV3_KEY_FILE", files.apiV3Key],
   ["WECHATPAY_BASE_URL", url]
 ]
 
@@ -91,6 +95,7 @@ export const inlineSettings = (url: string, config: Sandbox.SandboxConfig): Read
   ["WECHATPAY_PRIVATE_KEY", config.merchantPrivateKeyPem],
   ["WECHATPAY_PUBLIC_KEY_ID", config.wechatpayPublicKeyId],
   ["WECHATPAY_PUBLIC_KEY", config.wechatpayPublicKeyPem],
+  ["WECHATPAY_APIV3_KEY", config.apiV3Key],
   ["WECHATPAY_BASE_URL", url]
 ]
 
@@ -100,7 +105,8 @@ const keyVariables = [
   "WECHATPAY_PUBLIC_KEY_ID",
   "WECHATPAY_PUBLIC_KEY_FILE",
   "WECHATPAY_PUBLIC_KEY",
-  "WECHATPAY_PLATFORM_CERT_FILES"
+  "WECHATPAY_PLATFORM_CERT_FILES",
+  "WECHATPAY_APIV3_KEY"
 ]
 
 /**

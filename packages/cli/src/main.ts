@@ -6,10 +6,10 @@
  *
  * @since 0.1.0
  */
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cli from "./Cli.js"
 
-NodeRuntime.runMain(Cli.main(process.argv), {
+// `Cli.runMain`: `NodeRuntime.runMain` that also ends on SIGHUP (see there).
+Cli.runMain(Cli.main(process.argv), {
   // `main` reports every failure itself (one JSON line on stderr) and returns the exit code.
   disableErrorReporting: true,
   disablePrettyLogger: true,

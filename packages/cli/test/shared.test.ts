@@ -6,11 +6,12 @@
 import { Command } from "@effect/cli"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Effect, Either, Option, Schema } from "effect"
+import { Duration, Effect, Either, Option, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { PassThrough, Readable, Writable } from "node:stream"
+import { WechatPayError } from "@effect-wechatpay/core"
 import * as Client from "../src/commands/client.js"
 import * as Shared from "../src/commands/shared.js"
 import * as Failure from "../src/Failure.js"
@@ -162,6 +163,58 @@ describe("readJsonWith (--json FILE, decoded)", () => {
       expect(notObject.reason).toMatch(/^it does not fit the request: \(top\): /)
     }))
 
+  it.effect("never quotes a value that does not fit: a phone, an ID number, a name, anywhere in the input", () =>
+    Effect.gen(function*() {
+      const phone = "13800138000"
+      const id = "110101201001011234"
+      const name = "张三"
+      const Sensitive = Schema.Struct({
+        phone: Schema.optional(Schema.Redacted(Schema.String)),
+        identification: Schema.Struct({
+          identification_type: Schema.Literal("IDCARD"),
+          identification_number: Schema.Redacted(Schema.String.pipe(Schema.minLength(1)))
+        }),
+        name: Schema.optional(Schema.String.pipe(Schema.maxLength(1)))
+      })
+      const inputs = [
+        `{"phone":${phone},"identification":{"identification_type":"${name}","identification_number":${id}},"name":"${name}"}`,
+        `{"phone":["${phone}"],"identification":"${name} ${id}"}`,
+        `{"phone":{"number":"${phone}"},"identification":[${id}],"name":{"${name}":1}}`,
+        `["${phone}","${id}","${name}"]`,
+        `"${name} ${phone} ${id}"`
+      ]
+      for (const input of inputs) {
+        const error = yield* failure(Shared.readJsonWith(Sensitive, "-", stdin(input)))
+        expect(error.reason).toMatch(/^it does not fit the request: /)
+        for (const secret of [phone, id, name, id.slice(0, 12), phone.slice(0, 7)]) {
+          expect(error.message).not.toContain(secret)
+          expect(Failure.formatReport(outcome(error).report!)).not.toContain(secret)
+        }
+      }
+      const first = yield* failure(Shared.readJsonWith(Sensitive, "-", stdin(inputs[0]!)))
+      // still says which field and why
+      expect(first.reason).toBe(
+        "it does not fit the request: phone: Expected string; identification.identification_type: " +
+          "Expected \"IDCARD\"; identification.identification_number: Expected string; name: Expected a string at " +
+          "most 1 character(s) long"
+      )
+    }))
+
+  it.effect("optional fields and literal unions: one entry per field, no \"Expected undefined\"", () =>
+    Effect.gen(function*() {
+      const Body = Schema.Struct({
+        mode: Schema.optional(Schema.Literal("A", "B")),
+        user: Schema.optional(Schema.Struct({ id: Schema.String })),
+        amount: Schema.Struct({ total: Schema.Int })
+      })
+      const error = yield* failure(
+        Shared.readJsonWith(Body, "-", stdin(`{"mode":"C","user":{"id":1},"amount":"350"}`))
+      )
+      expect(error.reason).toBe(
+        "it does not fit the request: mode: Expected \"A\" | \"B\"; user.id: Expected string; amount: Expected an object"
+      )
+    }))
+
   it.effect("a read or parse failure comes first, as for readJson", () =>
     Effect.gen(function*() {
       const error = yield* failure(Shared.readJsonWith(Request, "-", stdin(`{`)))
@@ -190,6 +243,17 @@ describe("answers", () => {
       expect(outcome(error)).toEqual({ exitCode: Failure.ExitCode.BrokenPipe, report: undefined })
     }))
 
+  it.effect("printAnswer: the answer encoded back to WeChat Pay's field names, on one line", () =>
+    Effect.gen(function*() {
+      const Answer = Schema.Struct({
+        outTradeNo: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("out_trade_no")),
+        total: Schema.NumberFromString
+      })
+      const out = capture()
+      yield* Shared.printAnswer(Answer, { outTradeNo: "T1", total: 350 }, out.writable)
+      expect(out.text()).toBe(`{"out_trade_no":"T1","total":"350"}\n`)
+    }))
+
   it.effect("printNoContent: one line for people on stderr, nothing on stdout", () =>
     Effect.gen(function*() {
       const err = capture()
@@ -203,6 +267,30 @@ describe("answers", () => {
       yield* Shared.say("demo: done", err.writable)
       expect(err.text()).toBe("demo: done\n")
     }))
+})
+
+describe("durations (--within, --every)", () => {
+  it("reads 30s, 1.5m, 500ms, 2 minutes, 1h; refuses the rest and more than 24 hours", () => {
+    const millis = (text: string) => {
+      const parsed = Shared.parseDuration(text)
+      return parsed === undefined ? undefined : Duration.toMillis(parsed)
+    }
+    expect(millis("30s")).toBe(30_000)
+    expect(millis("1.5m")).toBe(90_000)
+    expect(millis("500ms")).toBe(500)
+    expect(millis("2 minutes")).toBe(120_000)
+    expect(millis("1 second")).toBe(1000)
+    expect(millis("1h")).toBe(3_600_000)
+    expect(millis("24h")).toBe(86_400_000)
+    for (const bad of ["", "30", "s", "-1s", "1x", "25h", "1e3s", "30 s s"]) expect(millis(bad)).toBeUndefined()
+  })
+
+  it("formats back to what it reads", () => {
+    for (const [millis, text] of [[120_000, "2m"], [90_000, "90s"], [1500, "1500ms"], [7_200_000, "2h"], [0, "0ms"]] as const) {
+      expect(Shared.formatDuration(Duration.millis(millis))).toBe(text)
+      expect(Shared.parseDuration(text)).toEqual(Duration.millis(millis))
+    }
+  })
 })
 
 describe("--max-attempts", () => {
@@ -258,5 +346,33 @@ describe("the package", () => {
     const json: unknown = JSON.parse(Fs.readFileSync(new URL("../package.json", import.meta.url), "utf8"))
     const exportsField = typeof json === "object" && json !== null && "exports" in json ? json.exports : undefined
     expect(exportsField).toEqual({ ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } })
+  })
+})
+
+describe("Failure.Hinted and exit 6", () => {
+  it("a charge's unknown outcome is exit 6; the line carries outTradeNo and the hint", () => {
+    const unknown = new WechatPayError.WechatPayOutcomeUnknownError({
+      method: "POST",
+      path: "/v3/offlineface/transactions",
+      outTradeNo: "K12TEST000001",
+      failure: "WechatPayTransportError",
+      description: "the connection failed: reset"
+    })
+    const hint = "effect-wechatpay transactions confirm K12TEST000001 --sp-mchid 1 --sub-mchid 2 --business-product-id 2"
+    expect(outcome(new Failure.Hinted({ error: unknown, hint }))).toEqual({
+      exitCode: 6,
+      report: { error: "WechatPayOutcomeUnknownError", message: unknown.message, outTradeNo: "K12TEST000001", hint }
+    })
+    expect(outcome(unknown)).toEqual({
+      exitCode: Failure.ExitCode.OutcomeUnknown,
+      report: { error: "WechatPayOutcomeUnknownError", message: unknown.message, outTradeNo: "K12TEST000001" }
+    })
+    const timeout = new WechatPayError.WechatPayConfirmTimeoutError({ outTradeNo: "K12TEST000001", found: false, elapsedMillis: 30_000 })
+    expect(outcome(timeout).exitCode).toBe(6)
+    // a hint on another failure keeps that failure's code
+    expect(outcome(new Failure.Hinted({ error: new Failure.UsageError({ message: "x" }), hint: "y" }))).toEqual({
+      exitCode: 2,
+      report: { error: "UsageError", message: "x", hint: "y" }
+    })
   })
 })

@@ -25,6 +25,7 @@
  */
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Pem from "./internal/pem.js"
+import * as WechatPayConfig from "./WechatPayConfig.js"
 import { WechatPayConfigError } from "./WechatPayError.js"
 
 /**
@@ -34,7 +35,7 @@ import { WechatPayConfigError } from "./WechatPayError.js"
 export interface MerchantCredentials {
   /** 商户号: the merchant or service-provider number that owns the key (the caller). */
   readonly mchid: string
-  /** 商户API证书序列号: serial of the merchant API certificate, hex. */
+  /** 商户API证书序列号: serial of the merchant API certificate, hex (`make` writes it in upper case). */
   readonly serialNo: string
   /** 商户API私钥: PEM (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`). */
   readonly privateKey: Redacted.Redacted<string>
@@ -69,24 +70,55 @@ export class Credentials extends Context.Tag("@effect-wechatpay/core/Credentials
 const PUB_KEY_ID = /^PUB_KEY_ID_[0-9A-Za-z_]+$/
 
 /**
+ * @since 0.2.0
+ * @category Models
+ */
+export interface MakeOptions {
+  /**
+   * Whether a WeChat Pay verification key must be configured. Default `true`;
+   * `false` for certificate mode with downloaded certificates
+   * (`PlatformCertificates`), which needs none to start.
+   */
+  readonly requireVerification?: boolean | undefined
+}
+
+/**
  * Checks the shape of every value (never printing one) and returns them.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Credentials } from "@effect-wechatpay/core"
+ *
+ * // Certificate mode, certificates downloaded at start: no verification key yet.
+ * const checked = Credentials.make({
+ *   merchant: { mchid: "1900000001", serialNo: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1", privateKey: Redacted.make("…") },
+ *   verification: {}
+ * }, { requireVerification: false })
+ * ```
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const make = (input: Service): Effect.Effect<Service, WechatPayConfigError> =>
+export const make = (input: Service, options: MakeOptions = {}): Effect.Effect<Service, WechatPayConfigError> =>
   Effect.gen(function*() {
     const fail = (setting: string, issue: string) => Effect.fail(new WechatPayConfigError({ setting, issue }))
     if (!/^\d{1,32}$/.test(input.merchant.mchid)) {
       return yield* fail("merchant.mchid", "must be the merchant number (digits)")
     }
     if (!/^[0-9A-Fa-f]{1,64}$/.test(input.merchant.serialNo)) {
-      return yield* fail("merchant.serialNo", "must be the merchant API certificate serial (hex)")
+      return yield* fail(
+        "merchant.serialNo",
+        "must be the merchant API certificate serial: 1 to 64 hexadecimal digits (0-9, A-F), as in 5157F09EFDC0…"
+      )
     }
     const privateKey = Pem.privateKeyDer(Redacted.value(input.merchant.privateKey))
     if (Either.isLeft(privateKey)) return yield* fail("merchant.privateKey", privateKey.left)
     const { platformCertificates, publicKey } = input.verification
-    if (publicKey === undefined && (platformCertificates === undefined || platformCertificates.length === 0)) {
+    if (
+      options.requireVerification !== false && publicKey === undefined &&
+      (platformCertificates === undefined || platformCertificates.length === 0)
+    ) {
       return yield* fail(
         "verification",
         "no WeChat Pay verification key: configure the WeChat Pay public key (PUB_KEY_ID_…) or platform certificates"
@@ -103,15 +135,19 @@ export const make = (input: Service): Effect.Effect<Service, WechatPayConfigErro
       const certs = Pem.certificates(pem)
       if (Either.isLeft(certs)) return yield* fail(`verification.platformCertificates[${index}]`, certs.left)
     }
-    return input
+    // WeChat Pay writes serials in upper case; the Authorization header carries this one.
+    const serialNo = input.merchant.serialNo.toUpperCase()
+    return serialNo === input.merchant.serialNo ? input : { ...input, merchant: { ...input.merchant, serialNo } }
   })
 
 /**
  * @since 0.1.0
  * @category Layers
  */
-export const layer = (input: Service): Layer.Layer<Credentials, WechatPayConfigError> =>
-  Layer.effect(Credentials, make(input))
+export const layer = (input: Service, options: MakeOptions = {}): Layer.Layer<Credentials, WechatPayConfigError> =>
+  Layer.effect(Credentials, make(input, options))
+
+const V = WechatPayConfig.variables
 
 /**
  * Reads PEM texts from configuration (environment variables by default):
@@ -123,18 +159,18 @@ export const layer = (input: Service): Layer.Layer<Credentials, WechatPayConfigE
  * @category Config
  */
 export const config: Config.Config<Service> = Config.all({
-  mchid: Config.string("WECHATPAY_MCHID"),
-  serialNo: Config.string("WECHATPAY_MERCHANT_SERIAL"),
-  privateKey: Config.redacted("WECHATPAY_PRIVATE_KEY"),
-  publicKeyId: Config.option(Config.string("WECHATPAY_PUBLIC_KEY_ID")),
-  publicKey: Config.option(Config.string("WECHATPAY_PUBLIC_KEY")),
-  platformCerts: Config.option(Config.string("WECHATPAY_PLATFORM_CERTS"))
+  mchid: WechatPayConfig.required(V.mchid),
+  serialNo: WechatPayConfig.required(V.merchantSerial),
+  privateKey: WechatPayConfig.requiredRedacted(V.privateKey),
+  publicKeyId: WechatPayConfig.optional(V.publicKeyId),
+  publicKey: WechatPayConfig.optional(V.publicKey),
+  platformCerts: WechatPayConfig.optional(V.platformCerts)
 }).pipe(
   Config.mapOrFail(({ mchid, platformCerts, privateKey, publicKey, publicKeyId, serialNo }) => {
     if (Option.isSome(publicKeyId) !== Option.isSome(publicKey)) {
       return Either.left(ConfigError.InvalidData(
-        [Option.isSome(publicKeyId) ? "WECHATPAY_PUBLIC_KEY" : "WECHATPAY_PUBLIC_KEY_ID"],
-        "WECHATPAY_PUBLIC_KEY_ID and WECHATPAY_PUBLIC_KEY go together"
+        [Option.isSome(publicKeyId) ? V.publicKey : V.publicKeyId],
+        `${V.publicKeyId} and ${V.publicKey} go together`
       ))
     }
     return Either.right({

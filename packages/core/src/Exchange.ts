@@ -80,9 +80,59 @@ export class ExchangeFailure {
      * `Refused`: the connection was refused before a byte of the request
      * left, so WeChat Pay cannot have processed it (even a charge may be sent
      * again). `TooLarge`: the answer's body passed `maxBodyBytes`.
+     * `Protocol`: TLS or HTTP itself failed (see {@link protocolFailure}).
      */
-    readonly reason: "Connection" | "Refused" | "TooLarge" = "Connection"
+    readonly reason: "Connection" | "Refused" | "TooLarge" | "Protocol" = "Connection"
   ) {}
+}
+
+const codeOf = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+    ? error.code
+    : undefined
+
+const UNTRUSTED = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])
+
+/**
+ * A one-line description when `error` (or an error it was caused by) is a
+ * failure of TLS or of HTTP itself rather than of the connection: an
+ * `https://` URL to a plain-HTTP port, a certificate that is not trusted, an
+ * answer that is not HTTP. Sending again would fail the same way, so the
+ * client does not retry it (transport reason `Protocol`). `undefined` for
+ * anything else. Reads only error codes and names (Node's and undici's),
+ * never a message a server could have written.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export const protocolFailure = (error: unknown): string | undefined => {
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const code = codeOf(current)
+    if (code !== undefined) {
+      if (code === "ERR_SSL_WRONG_VERSION_NUMBER" || code === "ERR_SSL_PACKET_LENGTH_TOO_LONG" || code === "EPROTO") {
+        return `TLS failed (${code}): the server did not answer in TLS; is it plain HTTP (http://, not https://)?`
+      }
+      if (UNTRUSTED.has(code)) return `TLS failed (${code}): the server's certificate is not trusted`
+      if (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_")) return `TLS failed (${code})`
+      if (code.startsWith("HPE_")) return `the answer is not HTTP/1.1 (${code})`
+    }
+    if (current instanceof Error && current.name === "HTTPParserError") {
+      return "the answer is not HTTP/1.1 (HTTPParserError)"
+    }
+    current = current instanceof Error ? current.cause : undefined
+  }
+  return undefined
 }
 
 /**

@@ -13,7 +13,8 @@
  *   limit: 50,
  *   concurrency: 4,
  *   fetch: (offset, limit) => FaceCollections.listFaceCollections({ organizationId: "1234567", offset, limit }),
- *   distinct: (item) => item.collectionId
+ *   key: (item) => item.collectionId,
+ *   distinct: true
  * })
  *
  * const program = Effect.gen(function*() {
@@ -26,7 +27,7 @@
  */
 import type { Effect, Stream } from "effect"
 import * as internal from "./internal/paging.js"
-import type { WechatPayInvalidInputError } from "./WechatPayError.js"
+import type { WechatPayInvalidInputError, WechatPayPagingError } from "./WechatPayError.js"
 
 /**
  * @since 0.2.0
@@ -57,15 +58,43 @@ export interface OffsetOptions<A, E, R> {
    */
   readonly endOnShortPage?: boolean | undefined
   /**
-   * The key of an item: an item whose key was already emitted in this run is
-   * dropped. Absent, nothing is dropped. Offset paging over a list that
-   * changes meanwhile can repeat an item (one inserted before the offset
-   * pushes the rest down) or skip one (one removed before it pulls the rest
-   * up): this removes the repeats; nothing can recover a skip but a second
-   * listing. Costs memory for every key seen. (In an object literal, write
-   * it after `fetch`, so that its item type is inferred from `fetch`'s.)
+   * The identity of an item (an id). Given, every listing ends, whatever the
+   * server answers: a non-empty page none of whose keys is new (seen in one
+   * of the last four pages, or earlier in the same page) brings no progress,
+   * and `maxStalledPages` such pages in a row fail the stream with a
+   * `WechatPayPagingError` `NoProgress` (a server answering the same page at
+   * every offset would otherwise be listed forever). Only the last four
+   * pages' keys are kept (`4 × limit` at most), so memory stays bounded over
+   * any number of items; a server cycling through more than four distinct
+   * pages is not caught by this: set `maxPages` for a hard bound. (In an
+   * object literal, write it after `fetch`, so that its item type is
+   * inferred from `fetch`'s.)
    */
-  readonly distinct?: ((item: A) => string) | undefined
+  readonly key?: ((item: A) => string) | undefined
+  /**
+   * Drop repeats: `true` drops an item whose `key` is among the last four
+   * pages' (or earlier in its page); a function is a `key` and `true` at once
+   * (then give no `key`). Absent or `false`, nothing is dropped. Offset
+   * paging over a list that changes meanwhile can repeat an item (one
+   * inserted before the offset pushes the rest down) or skip one (one
+   * removed before it pulls the rest up): this removes the repeats as long
+   * as fewer than three pages' worth of items are inserted between two
+   * requests; nothing can recover a skip but a second listing.
+   */
+  readonly distinct?: ((item: A) => string) | boolean | undefined
+  /**
+   * With a `key`: pages in a row that bring no new item before the listing
+   * fails with `NoProgress`, an integer from 1 to 100. Default 3.
+   */
+  readonly maxStalledPages?: number | undefined
+  /**
+   * A hard bound: at most this many non-empty pages. The next non-empty page
+   * fails the stream with a `WechatPayPagingError` `TooManyPages`, nothing of
+   * it emitted: a listing cut short is an error, never a silent end (for a
+   * clean end after n items, use `Stream.take(n)`). An integer, at least 1;
+   * absent, no bound.
+   */
+  readonly maxPages?: number | undefined
   /** The operation an input error names. */
   readonly operation: string
 }
@@ -78,9 +107,12 @@ export interface OffsetOptions<A, E, R> {
  *   confirmed by one more request (see `endOnShortPage`).
  * - A page's items are emitted together once `fetch` has succeeded; a failed
  *   page fails the stream with its error and nothing of it is emitted.
- * - Options are checked before the first request: a wrong `limit` or
- *   `concurrency` fails the stream with a `WechatPayInvalidInputError` naming
- *   the option, and nothing is fetched.
+ * - Options are checked before the first request: a wrong option fails the
+ *   stream with a `WechatPayInvalidInputError` naming it, and nothing is
+ *   fetched.
+ * - With a `key`, a server that keeps answering pages holding nothing new
+ *   cannot make it run forever (`WechatPayPagingError` `NoProgress`), at any
+ *   `concurrency`; `maxPages` bounds it outright.
  * - Interrupting the stream, or stopping early (`Stream.take`), interrupts the
  *   requests in flight.
  * - Each run starts again from offset 0, with nothing kept from a previous run.
@@ -109,4 +141,4 @@ export interface OffsetOptions<A, E, R> {
  */
 export const offset: <A, E, R>(
   options: OffsetOptions<A, E, R>
-) => Stream.Stream<A, E | WechatPayInvalidInputError, R> = internal.offset
+) => Stream.Stream<A, E | WechatPayInvalidInputError | WechatPayPagingError, R> = internal.offset

@@ -25,7 +25,7 @@ import { Clock, Context, Effect, Either, Encoding, Layer } from "effect"
 import { Credentials, type VerificationKeys } from "./Credentials.js"
 import * as Pem from "./internal/pem.js"
 import { PROBE_PREFIX, responseMessage } from "./internal/protocol.js"
-import { type VerificationCheck, WechatPayConfigError, WechatPayVerificationError } from "./WechatPayError.js"
+import { printable, type VerificationCheck, WechatPayConfigError, WechatPayVerificationError } from "./WechatPayError.js"
 
 /**
  * A response as received: lower-case header names, the body text untouched.
@@ -52,6 +52,12 @@ export interface Service {
    * WeChat Pay signs its answer with the key named here.
    */
   readonly acceptSerial: string
+  /**
+   * A verifier over a rotating set (`PlatformCertificates`): the serial to
+   * send at a given clock time, read at every attempt. `acceptSerial` is then
+   * the serial at build time. Absent for a fixed set.
+   */
+  readonly acceptSerialAt?: ((nowMillis: number) => string | undefined) | undefined
   readonly verify: (response: Response) => Effect.Effect<void, WechatPayVerificationError>
 }
 
@@ -114,6 +120,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
   return ResponseVerifier.of({
     acceptSerial: options.acceptSerial,
     verify: (response) => {
+      const requestId = response.headers["request-id"]
       const fail = (check: VerificationCheck, reason: string) =>
         Effect.fail(
           new WechatPayVerificationError({
@@ -122,7 +129,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
             status: response.status,
             check,
             reason,
-            requestId: response.headers["request-id"]
+            requestId: requestId === undefined ? undefined : printable(requestId, 64)
           })
         )
       const headers = response.headers
@@ -141,7 +148,7 @@ export const make = <K>(options: MakeOptions<K>): Service => {
       }
       const entry = keys.get(serial)
       if (entry === undefined) {
-        return fail("UnknownSerial", `no verification key is configured for Wechatpay-Serial ${serial}`)
+        return fail("UnknownSerial", `no verification key is configured for Wechatpay-Serial ${printable(serial, 64)}`)
       }
       const bytes = Encoding.decodeBase64(signature)
       if (Either.isLeft(bytes) || bytes.right.length === 0) {
@@ -232,6 +239,52 @@ export const decodeKeys = (
 }
 
 const ALGORITHM = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const
+
+/**
+ * A platform's signature primitive with its key import: what a verifier over
+ * keys that arrive at run time (downloaded platform certificates) needs.
+ *
+ * @example
+ * ```ts
+ * import { ResponseVerifier } from "@effect-wechatpay/core"
+ *
+ * const crypto: ResponseVerifier.VerifierCrypto<CryptoKey> = ResponseVerifier.webCrypto
+ * ```
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface VerifierCrypto<K> {
+  /** Imports a DER SubjectPublicKeyInfo; `id` names the key in the error. */
+  readonly importKey: (spki: Bytes, id: string) => Effect.Effect<K, WechatPayConfigError>
+  /** SHA256withRSA (PKCS#1 v1.5) over `message` with `key`. */
+  readonly verifySignature: (key: K, message: Bytes, signature: Bytes) => Effect.Effect<boolean>
+}
+
+/**
+ * The WebCrypto primitive (any runtime with `crypto.subtle`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ResponseVerifier } from "@effect-wechatpay/core"
+ *
+ * declare const spki: Uint8Array<ArrayBuffer>
+ * const key = ResponseVerifier.webCrypto.importKey(spki, "5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
+ * ```
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const webCrypto: VerifierCrypto<CryptoKey> = {
+  importKey: (spki, id) =>
+    Effect.tryPromise({
+      try: () => globalThis.crypto.subtle.importKey("spki", spki, ALGORITHM, false, ["verify"]),
+      catch: () => new WechatPayConfigError({ setting: `verification key ${id}`, issue: "not an RSA public key WebCrypto accepts" })
+    }),
+  verifySignature: (key, message, signature) =>
+    Effect.promise(() => globalThis.crypto.subtle.verify(ALGORITHM, key, signature, message))
+}
 
 /**
  * A WebCrypto verifier; keys are imported once, here.

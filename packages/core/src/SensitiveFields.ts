@@ -160,6 +160,58 @@ export interface ImportedKey<K> {
 }
 
 /**
+ * A platform's RSA-OAEP (SHA-1) encryption with its key import.
+ *
+ * @example
+ * ```ts
+ * import { SensitiveFields } from "@effect-wechatpay/core"
+ *
+ * const crypto: SensitiveFields.EncryptCrypto<CryptoKey> = SensitiveFields.webCrypto
+ * ```
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface EncryptCrypto<K> {
+  readonly importKey: (spki: Uint8Array<ArrayBuffer>, serial: string) => Effect.Effect<ImportedKey<K>, WechatPayConfigError>
+  readonly encrypt: (key: K, plaintext: Uint8Array<ArrayBuffer>) => Effect.Effect<Uint8Array, unknown>
+}
+
+/**
+ * The cipher of one imported key under its serial: the plaintext bounded by
+ * the key's size, the output base64.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SensitiveFields } from "@effect-wechatpay/core"
+ *
+ * declare const spki: Uint8Array<ArrayBuffer>
+ * const cipher = Effect.map(
+ *   SensitiveFields.webCrypto.importKey(spki, "PUB_KEY_ID_0119000000012025010100000000000001"),
+ *   (key) => SensitiveFields.cipherOf("PUB_KEY_ID_0119000000012025010100000000000001", key, SensitiveFields.webCrypto)
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const cipherOf = <K>(serial: string, imported: ImportedKey<K>, crypto: EncryptCrypto<K>): Cipher => {
+  const limit = Sensitive.maxPlaintextBytes(imported.modulusBytes)
+  return {
+    serial,
+    encrypt: (plaintext) => {
+      const bytes = new TextEncoder().encode(plaintext)
+      if (bytes.length > limit) return Effect.fail(`too long (at most ${limit} UTF-8 bytes)`)
+      return crypto.encrypt(imported.key, bytes).pipe(
+        Effect.map((sealed) => Encoding.encodeBase64(sealed)),
+        Effect.mapError(() => "the encryption failed")
+      )
+    }
+  }
+}
+
+/**
  * Builds the service over keys imported once (`importKey`) and an `encrypt`
  * primitive: the platform-specific part. The key is chosen per request by
  * the clock, so a certificate that becomes valid is used from that moment.
@@ -169,30 +221,14 @@ export interface ImportedKey<K> {
  */
 export const make = <K>(
   verification: VerificationKeys,
-  crypto: {
-    readonly importKey: (spki: Uint8Array<ArrayBuffer>, serial: string) => Effect.Effect<ImportedKey<K>, WechatPayConfigError>
-    readonly encrypt: (key: K, plaintext: Uint8Array<ArrayBuffer>) => Effect.Effect<Uint8Array, unknown>
-  }
+  crypto: EncryptCrypto<K>
 ): Effect.Effect<Service, WechatPayConfigError> =>
   Effect.gen(function*() {
     const list = yield* Sensitive.candidates(verification)
     const imported = yield* Effect.forEach(list, (candidate) =>
       Effect.map(crypto.importKey(candidate.key, candidate.serial), (key) => ({ ...candidate, key })))
     const ciphers = new Map<string, Cipher>()
-    for (const candidate of imported) {
-      const limit = Sensitive.maxPlaintextBytes(candidate.key.modulusBytes)
-      ciphers.set(candidate.serial, {
-        serial: candidate.serial,
-        encrypt: (plaintext) => {
-          const bytes = new TextEncoder().encode(plaintext)
-          if (bytes.length > limit) return Effect.fail(`too long (at most ${limit} UTF-8 bytes)`)
-          return crypto.encrypt(candidate.key.key, bytes).pipe(
-            Effect.map((sealed) => Encoding.encodeBase64(sealed)),
-            Effect.mapError(() => "the encryption failed")
-          )
-        }
-      })
-    }
+    for (const candidate of imported) ciphers.set(candidate.serial, cipherOf(candidate.serial, candidate.key, crypto))
     return {
       cipher: Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const chosen = Sensitive.choose(imported, now)
@@ -212,27 +248,42 @@ export const make = <K>(
 const OAEP = { name: "RSA-OAEP", hash: "SHA-1" } as const
 
 /**
+ * The WebCrypto primitive (any runtime with `crypto.subtle`).
+ *
+ * @example
+ * ```ts
+ * import { SensitiveFields } from "@effect-wechatpay/core"
+ *
+ * const service = SensitiveFields.make({ platformCertificates: [] }, SensitiveFields.webCrypto)
+ * ```
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const webCrypto: EncryptCrypto<CryptoKey> = {
+  importKey: (spki, serial) =>
+    Effect.tryPromise({
+      try: () => globalThis.crypto.subtle.importKey("spki", spki, OAEP, false, ["encrypt"]),
+      catch: () =>
+        new WechatPayConfigError({ setting: `encryption key ${serial}`, issue: "not an RSA public key WebCrypto accepts" })
+    }).pipe(Effect.map((key) => ({
+      key,
+      modulusBytes: ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 2048) / 8
+    }))),
+  encrypt: (key, plaintext) =>
+    Effect.tryPromise(() => globalThis.crypto.subtle.encrypt(OAEP, key, plaintext)).pipe(
+      Effect.map((sealed) => new Uint8Array(sealed))
+    )
+}
+
+/**
  * The WebCrypto implementation (any runtime with `crypto.subtle`).
  *
  * @since 0.2.0
  * @category Constructors
  */
 export const makeWebCrypto = (verification: VerificationKeys): Effect.Effect<Service, WechatPayConfigError> =>
-  make<CryptoKey>(verification, {
-    importKey: (spki, serial) =>
-      Effect.tryPromise({
-        try: () => globalThis.crypto.subtle.importKey("spki", spki, OAEP, false, ["encrypt"]),
-        catch: () =>
-          new WechatPayConfigError({ setting: `encryption key ${serial}`, issue: "not an RSA public key WebCrypto accepts" })
-      }).pipe(Effect.map((key) => ({
-        key,
-        modulusBytes: ((key.algorithm as RsaHashedKeyAlgorithm).modulusLength ?? 2048) / 8
-      }))),
-    encrypt: (key, plaintext) =>
-      Effect.tryPromise(() => globalThis.crypto.subtle.encrypt(OAEP, key, plaintext)).pipe(
-        Effect.map((sealed) => new Uint8Array(sealed))
-      )
-  })
+  make<CryptoKey>(verification, webCrypto)
 
 /**
  * @since 0.2.0

@@ -33,24 +33,20 @@
 // Modules, not the @effect/platform barrel: the barrel loads every platform
 // module (HttpApi, OpenApi, …): measured 15 MiB more heap in a listing process.
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Config, Context, DefaultServices, Effect, Layer, Option, Schema, Tracer } from "effect"
+import { Config, ConfigError, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import type { Credentials } from "./Credentials.js"
 import { fromConfigError } from "./Credentials.js"
-import { Exchange } from "./Exchange.js"
 import { answer } from "./internal/client/answer.js"
 import * as Decode from "./internal/client/decode.js"
-import { prepare, type Prepared } from "./internal/client/prepared.js"
-import { retries, retrying } from "./internal/client/retry.js"
-import { overExchange, overHttpClient, type Send } from "./internal/client/send.js"
-import { type SignEnv, signedHeaders } from "./internal/client/sign.js"
+import * as Pipeline from "./internal/client/pipeline.js"
+import { retries } from "./internal/client/retry.js"
 import type { Received } from "./internal/exchangeAttempt.js"
-import * as RateLimiter from "./internal/rateLimiter.js"
 import { ResponseVerifier } from "./ResponseVerifier.js"
 import * as ResponseVerifierModule from "./ResponseVerifier.js"
-import { type Policy, RetryPolicy } from "./RetryPolicy.js"
 import * as SensitiveFields from "./SensitiveFields.js"
 import { Signer } from "./Signer.js"
 import * as SignerModule from "./Signer.js"
+import * as WechatPayConfig from "./WechatPayConfig.js"
 import { WechatPayConfigError, type WechatPayRequestError } from "./WechatPayError.js"
 import type { WechatPayRequest } from "./WechatPayRequest.js"
 
@@ -136,11 +132,6 @@ export const metrics = {
   retries
 }
 
-const USER_AGENT = "effect-wechatpay/0.1.0"
-const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
-
 /**
  * What is wrong with a base URL, or `undefined`: an http(s) URL without
  * credentials, query or fragment (they would mangle the signed path), and
@@ -150,17 +141,7 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
  * @since 0.2.0
  * @category Config
  */
-export const baseUrlIssue = (url: string): string | undefined => {
-  if (!URL.canParse(url)) return "must be an http(s) URL, e.g. https://api.mch.weixin.qq.com"
-  const parsed = new URL(url)
-  if (!/^https?:$/.test(parsed.protocol)) return "must be an http(s) URL, e.g. https://api.mch.weixin.qq.com"
-  if (parsed.username !== "" || parsed.password !== "") return "must not carry a user name or password"
-  if (parsed.search !== "" || parsed.hash !== "" || /[?#]/.test(url)) return "must not have a query or a fragment"
-  if (parsed.protocol === "http:" && !LOOPBACK.test(parsed.hostname)) {
-    return "plain http:// is allowed to a loopback host only (localhost, 127.0.0.1, [::1]); use https://"
-  }
-  return undefined
-}
+export const baseUrlIssue: (url: string) => string | undefined = Pipeline.baseUrlIssue
 
 /**
  * The documented range of `requestsPerSecond`.
@@ -168,7 +149,7 @@ export const baseUrlIssue = (url: string): string | undefined => {
  * @since 0.2.0
  * @category Config
  */
-export const REQUESTS_PER_SECOND_RANGE = { min: 0.1, max: 10_000 } as const
+export const REQUESTS_PER_SECOND_RANGE: { readonly min: 0.1; readonly max: 10_000 } = Pipeline.REQUESTS_PER_SECOND_RANGE
 
 /**
  * What is wrong with a rate, or `undefined`.
@@ -176,17 +157,13 @@ export const REQUESTS_PER_SECOND_RANGE = { min: 0.1, max: 10_000 } as const
  * @since 0.2.0
  * @category Config
  */
-export const requestsPerSecondIssue = (rate: number): string | undefined =>
-  Number.isFinite(rate) && rate >= REQUESTS_PER_SECOND_RANGE.min && rate <= REQUESTS_PER_SECOND_RANGE.max
-    ? undefined
-    : `must be a number of requests per second from ${REQUESTS_PER_SECOND_RANGE.min} to ${REQUESTS_PER_SECOND_RANGE.max}`
-
-/** Effect's own tracer: its spans go nowhere, so the client makes none under it. */
-const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+export const requestsPerSecondIssue: (rate: number) => string | undefined = Pipeline.requestsPerSecondIssue
 
 /**
  * Builds the client over the `HttpClient`, `Signer` and `ResponseVerifier` in
- * context, and the `Exchange`, when the platform provides one.
+ * context, and the `Exchange`, when the platform provides one. A verifier
+ * over a rotating set (`PlatformCertificates`) names its current serial at
+ * each attempt (`acceptSerialAt`).
  *
  * @since 0.1.0
  * @category Constructors
@@ -195,77 +172,14 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<Service, WechatPayConfigError, HttpClient.HttpClient | Signer | ResponseVerifier> =>
   Effect.gen(function*() {
-    const base = (options.baseUrl ?? PRODUCTION_URL).replace(/\/+$/, "")
-    const baseIssue = baseUrlIssue(base)
-    if (baseIssue !== undefined) return yield* new WechatPayConfigError({ setting: "baseUrl", issue: baseIssue })
-    const signer = yield* Signer
     const verifier = yield* ResponseVerifier
-    // One span per attempt is this client's (below); the transport's own, with an
-    // attribute per header and propagation headers, would double the cost of tracing.
-    const http = (options.transformClient ?? ((client: HttpClient.HttpClient) => client))(
-      HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
-    )
-    // A transformClient must see every request: the platform's Exchange is then not used.
-    const exchange = options.transformClient === undefined
-      ? Option.getOrUndefined(yield* Effect.serviceOption(Exchange))
-      : undefined
-    const userAgent = options.userAgent ?? USER_AGENT
-    const rps = options.requestsPerSecond
-    const rateIssue = rps === undefined ? undefined : requestsPerSecondIssue(rps)
-    if (rateIssue !== undefined) return yield* new WechatPayConfigError({ setting: "requestsPerSecond", issue: rateIssue })
-    const limiter = rps === undefined ? undefined : yield* RateLimiter.make(rps)
-
-    const env: SignEnv = { signer, userAgent, acceptSerial: verifier.acceptSerial }
-    // The transport, chosen once.
-    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) {
-      return yield* new WechatPayConfigError({ setting: "maxResponseBytes", issue: "must be an integer of at least 1024" })
-    }
-    const send: Send = exchange === undefined ? overHttpClient(http, maxBytes) : overExchange(exchange, maxBytes)
-
-    // Memory: Effect's `async`, `onExit` and `uninterruptibleMask` make, per call, a
-    // closure V8 allocates in the old generation (internal/exchangeAttempt.ts), and
-    // everything such a closure reaches survives young-generation GCs until the
-    // next full GC. So the per-request path holds no page in a generator
-    // (combinators, not `Effect.gen`), captures no response in a closure,
-    // releases the body once parsed, builds its exchange outside this scope, and
-    // makes a span only when a tracer records it.
-    const attemptOf = (request: Prepared, policy: Policy) => (attemptNo: number) => {
-      const once = (traced: boolean): Effect.Effect<Received, WechatPayRequestError> =>
-        Effect.flatMap(
-          signedHeaders(env, request),
-          (headers) =>
-            Effect.flatMap(
-              send(request, headers, attemptNo, policy.timeout),
-              (response) => answer(verifier, response, attemptNo, traced)
-            )
-        )
-      // A span per attempt, when a tracer records spans.
-      return Effect.tracerWith((tracer) =>
-        tracer === defaultTracer ? once(false) : once(true).pipe(
-          Effect.withSpan("WechatPayClient.request", {
-            kind: "client",
-            // A stack trace per attempt costs more than the span itself.
-            captureStackTrace: false,
-            attributes: {
-              "http.request.method": request.method,
-              "url.path": request.path,
-              "wechatpay.attempt": attemptNo
-            }
-          })
-        )
-      )
-    }
-    const answered = (request: Request): Effect.Effect<Received, WechatPayRequestError> =>
-      Effect.flatMap(RetryPolicy, (policy) => {
-        const prepared = prepare(base, request)
-        return retrying(policy, prepared.retry, limiter?.take, attemptOf(prepared, policy))
-      })
-
+    const run = yield* Pipeline.make(options, verifier.acceptSerialAt ?? verifier.acceptSerial)
+    // Every answer is verified before anything reads it.
+    const check: Pipeline.Check<Received> = (response, attemptNo, traced) => answer(verifier, response, attemptNo, traced)
     const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>): Effect.Effect<A, WechatPayRequestError> =>
-      Effect.flatMap(answered(request), Decode.json(schema))
+      Effect.flatMap(run(request, check), Decode.json(schema))
     const executeNoContent = (request: Request): Effect.Effect<void, WechatPayRequestError> =>
-      Effect.flatMap(answered(request), Decode.noContent)
+      Effect.flatMap(run(request, check), Decode.noContent)
     return WechatPayClient.of({ execute, executeNoContent })
   })
 
@@ -303,16 +217,20 @@ export const layerWebCrypto = (
  * @category Config
  */
 export const config: Config.Config<Options> = Config.all({
-  baseUrl: Config.string("WECHATPAY_BASE_URL").pipe(Config.withDefault(PRODUCTION_URL)),
+  baseUrl: WechatPayConfig.optional(WechatPayConfig.variables.baseUrl).pipe(
+    Config.map(Option.getOrElse(() => PRODUCTION_URL))
+  ),
   // A plain decimal: a number parser would read "0x10" as 16 and "1e-9" as a rate that never sends.
-  requestsPerSecond: Config.string("WECHATPAY_REQUESTS_PER_SECOND").pipe(
-    Config.validate({
-      message: "must be a plain decimal number of requests per second, e.g. 150 or 2.5",
-      validation: (text) => /^\d{1,6}(\.\d{1,6})?$/.test(text.trim())
-    }),
-    Config.map((text) => Number(text.trim())),
-    Config.option,
-    Config.map(Option.getOrUndefined)
+  requestsPerSecond: WechatPayConfig.optional(WechatPayConfig.variables.requestsPerSecond).pipe(
+    Config.mapOrFail((text) =>
+      Option.isNone(text)
+        ? Either.right(undefined)
+        : /^\d{1,6}(\.\d{1,6})?$/.test(text.value)
+        ? Either.right(Number(text.value))
+        : Either.left(
+          ConfigError.InvalidData([], "must be a plain decimal number of requests per second, e.g. 150 or 2.5")
+        )
+    )
   )
 })
 

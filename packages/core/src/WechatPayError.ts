@@ -34,6 +34,36 @@ const suffix = (requestId: string | undefined, attempts?: number) =>
   (requestId === undefined ? "" : ` (Request-ID ${requestId})`) +
   (attempts === undefined || attempts <= 1 ? "" : ` after ${attempts} attempts`)
 
+// C0 and C1 controls, DEL, the bidirectional marks, embeddings, overrides and
+// isolates, zero-width characters, the line and paragraph separators, the BOM.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/u
+
+const escapeChar = (c: string): string => {
+  const code = c.charCodeAt(0)
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`
+}
+
+/**
+ * Text that came from a server (a message, a header value, a field value), as
+ * this library shows it in an error: control, escape and bidirectional-override
+ * characters written as `\xNN` / `\uNNNN` (so it stays one line and cannot
+ * move a terminal's cursor or reorder what follows), cut to `maxLength`
+ * characters with `…`.
+ *
+ * @since 0.2.0
+ * @category Utils
+ */
+export const printable = (text: string, maxLength = 200): string => {
+  let out = ""
+  let count = 0
+  for (const c of text) {
+    if (count === maxLength) return out + "…"
+    out += UNPRINTABLE.test(c) ? escapeChar(c) : c
+    count += 1
+  }
+  return out
+}
+
 /**
  * An argument was rejected before anything was sent: no request left the process.
  *
@@ -168,7 +198,9 @@ export class WechatPayVerificationError extends Schema.TaggedError<WechatPayVeri
 }
 
 /**
- * A verified response could not be decoded: not JSON, or not the documented shape.
+ * A response could not be decoded: not JSON, or not the documented shape
+ * (verified first), or compressed when that was not asked for (refused
+ * before verification).
  *
  * @since 0.1.0
  * @category Errors
@@ -176,8 +208,12 @@ export class WechatPayVerificationError extends Schema.TaggedError<WechatPayVeri
 export class WechatPayDecodeError extends Schema.TaggedError<WechatPayDecodeError>()("WechatPayDecodeError", {
   ...RequestContext,
   status: Schema.Number,
-  /** `Json`: the body is not JSON; `Schema`: JSON of the wrong shape. */
-  where: Schema.Literal("Json", "Schema"),
+  /**
+   * `Json`: the body is not JSON; `Schema`: JSON of the wrong shape (the
+   * issue says where and what was expected, never the value found);
+   * `Encoding`: the answer came compressed (`Content-Encoding`) unasked.
+   */
+  where: Schema.Literal("Json", "Schema", "Encoding"),
   issue: Schema.String,
   requestId: Schema.optional(Schema.String)
 }) {
@@ -205,8 +241,11 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
      * the request may have been processed. `Timeout`: no complete answer in time.
      * `TooLarge`: the answer's body passed the client's `maxResponseBytes` and was
      * not read further (not retried: it would be as large again).
+     * `Protocol`: TLS or HTTP itself failed (an `https://` URL to a plain-HTTP
+     * port, an untrusted certificate, an answer that is not HTTP): not retried,
+     * it would fail the same way.
      */
-    reason: Schema.Literal("Connection", "Timeout", "Refused", "TooLarge"),
+    reason: Schema.Literal("Connection", "Timeout", "Refused", "TooLarge", "Protocol"),
     description: Schema.String,
     attempts: Schema.Number
   }
@@ -219,6 +258,8 @@ export class WechatPayTransportError extends Schema.TaggedError<WechatPayTranspo
         ? "connection refused"
         : this.reason === "TooLarge"
         ? "answer too large"
+        : this.reason === "Protocol"
+        ? "protocol failure"
         : "connection failed"
     } (${this.description})${suffix(undefined, this.attempts)}`
   }
@@ -302,6 +343,126 @@ export class WechatPayConfirmTimeoutError extends Schema.TaggedError<WechatPayCo
 }
 
 /**
+ * A listing did not end the way a listing must: the server kept answering
+ * pages that bring nothing new (`NoProgress`: the same page at every offset,
+ * say), or the listing passed the `maxPages` its caller set (`TooManyPages`).
+ * Nothing of the page that failed it was emitted.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayPagingError extends Schema.TaggedError<WechatPayPagingError>()("WechatPayPagingError", {
+  /** The listing, e.g. `allCollections`. */
+  operation: Schema.String,
+  reason: Schema.Literal("NoProgress", "TooManyPages"),
+  /** The offset of the page that failed the listing. */
+  offset: Schema.Number,
+  /** Non-empty pages received, the failing one included. */
+  pages: Schema.Number,
+  /** `NoProgress`: pages in a row with no new item; `TooManyPages`: the `maxPages` passed. */
+  limit: Schema.Number
+}) {
+  override get message(): string {
+    return this.reason === "NoProgress"
+      ? `${this.operation}: ${this.limit} pages in a row up to offset ${this.offset} brought no new item ` +
+        `(the server answers what it already answered): the listing would never end, stopped after ${this.pages} pages`
+      : `${this.operation}: more than ${this.limit} pages (maxPages), stopped at offset ${this.offset}`
+  }
+}
+
+/**
+ * A verified answer does not fit the request it answers: a listing of one
+ * organization holding an item of another, a collection asked for by its id
+ * answered with another one. Nothing of that answer was returned or emitted.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayMismatchError extends Schema.TaggedError<WechatPayMismatchError>()("WechatPayMismatchError", {
+  /** The operation, e.g. `getFaceCollection`. */
+  operation: Schema.String,
+  /** The wire field that differs, e.g. `organization_id`. */
+  field: Schema.String,
+  /** What was asked for. */
+  expected: Schema.String,
+  /** What came back, through `printable` (cut, control characters escaped). */
+  actual: Schema.String
+}) {
+  override get message(): string {
+    return `${this.operation}: the answer's ${this.field} is "${this.actual}", not "${this.expected}" as asked: ` +
+      `not used`
+  }
+}
+
+/**
+ * Which check a received notification failed.
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export const NotificationCheck = Schema.Literal(
+  /** A `Wechatpay-Timestamp/Nonce/Signature/Serial` header is missing or blank. */
+  "MissingHeader",
+  /** `Wechatpay-Timestamp` is not a decimal number of seconds. */
+  "InvalidTimestamp",
+  /** `Wechatpay-Timestamp` is 300 s or more away from the local clock (a replay, or a clock off). */
+  "StaleTimestamp",
+  /** No verification key is configured under this `Wechatpay-Serial`. */
+  "UnknownSerial",
+  /** The platform certificate named by `Wechatpay-Serial` is expired or not yet valid. */
+  "KeyNotValid",
+  /**
+   * The signature does not verify: tampered, signed by another key, not base64,
+   * or a `WECHATPAY/SIGNTEST/` probe (WeChat Pay checking that notifications are
+   * verified: an ordinary bad signature, answered 4xx like any other).
+   */
+  "BadSignature",
+  /** `Wechatpay-Signature-Type` or `resource.algorithm` names an algorithm this library does not implement. */
+  "UnsupportedAlgorithm",
+  /** `AEAD_AES_256_GCM` failed: another APIv3 key, or a tampered ciphertext, nonce or associated data. */
+  "Decrypt",
+  /** The body is not UTF-8 JSON of a notification's documented shape. */
+  "MalformedBody",
+  /** The decrypted resource is not JSON, or not the documented shape of its `event_type`. */
+  "MalformedResource",
+  /** The body is larger than the receiver accepts: it was not read further. */
+  "TooLarge"
+)
+
+/**
+ * @since 0.2.0
+ * @category Errors
+ */
+export type NotificationCheck = typeof NotificationCheck.Type
+
+/**
+ * A received notification was refused: which check failed and why. Its
+ * content was not handed to any handler. Never holds the APIv3 key, the
+ * signature or decrypted plaintext; `notificationId` is set only once the
+ * signature has verified (before that, the body's `id` is anyone's claim).
+ *
+ * @since 0.2.0
+ * @category Errors
+ */
+export class WechatPayNotificationError extends Schema.TaggedError<WechatPayNotificationError>()(
+  "WechatPayNotificationError",
+  {
+    check: NotificationCheck,
+    /** What exactly was wrong (a header name, a time difference, a serial, a field path). */
+    reason: Schema.String,
+    /** The `Request-ID` header, when sent. */
+    requestId: Schema.optional(Schema.String),
+    notificationId: Schema.optional(Schema.String)
+  }
+) {
+  override get message(): string {
+    return `notification refused (${this.check}): ${this.reason}${
+      this.notificationId === undefined ? "" : ` (id ${this.notificationId})`
+    }${suffix(this.requestId)}`
+  }
+}
+
+/**
  * Any error a WeChat Pay request can fail with once it has been built.
  *
  * @since 0.1.0
@@ -319,16 +480,21 @@ export type WechatPayRequestError =
  * @since 0.1.0
  * @category Errors
  */
-export type WechatPayError = WechatPayRequestError | WechatPayInvalidInputError | WechatPayConfigError
+export type WechatPayError =
+  | WechatPayRequestError
+  | WechatPayInvalidInputError
+  | WechatPayConfigError
+  | WechatPayPagingError
+  | WechatPayMismatchError
 
 /**
  * Whether retrying the same request may succeed: 429, 5xx and transport
- * failures (an answer too large excepted). Decided on the HTTP status, not the code string (WeChat Pay's 429
+ * failures (an answer too large and a TLS or HTTP protocol failure excepted). Decided on the HTTP status, not the code string (WeChat Pay's 429
  * code varies by API). Verification and decode failures never are.
  *
  * @since 0.1.0
  * @category Predicates
  */
 export const isTransient = (error: unknown): boolean =>
-  (error instanceof WechatPayTransportError && error.reason !== "TooLarge") ||
+  (error instanceof WechatPayTransportError && error.reason !== "TooLarge" && error.reason !== "Protocol") ||
   (error instanceof WechatPayApiError && (error.status === 429 || error.status >= 500))

@@ -102,3 +102,33 @@ export * as Tokens from "./offlinefacemch/Tokens.js"
  * @since 0.2.0
  */
 export * as Paging from "./Paging.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ApiV3Key from "./ApiV3Key.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Notification from "./notification/Notification.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as NotificationHandler from "./notification/NotificationHandler.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as NotificationStore from "./notification/NotificationStore.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as WechatPayConfig from "./WechatPayConfig.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as PlatformCertificates from "./PlatformCertificates.js"

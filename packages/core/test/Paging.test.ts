@@ -4,10 +4,11 @@
  * to by yielding, a fixed number of times per request.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Data, Deferred, Duration, Effect, FastCheck as fc, Fiber, FiberRef, Stream } from "effect"
+import { Cause, Chunk, Data, Deferred, Duration, Effect, Exit, FastCheck as fc, Fiber, FiberRef, Stream } from "effect"
 import type * as Exchange from "../src/Exchange.js"
 import * as ExchangeAttempt from "../src/internal/exchangeAttempt.js"
 import * as Paging from "../src/Paging.js"
+import { WechatPayPagingError } from "../src/WechatPayError.js"
 
 class PageError extends Data.TaggedError("PageError")<{ readonly offset: number }> {}
 
@@ -150,6 +151,125 @@ describe("Paging.offset: options", () => {
       const server = fakeServer({ items: () => range(100), cap: 7 })
       const items = yield* run(Paging.offset({ operation: "test", fetch: server.fetch, limit: 20, endOnShortPage: true }))
       expect(items).toStrictEqual(range(7))
+    }))
+})
+
+describe("Paging.offset: every listing ends, whatever the server answers", () => {
+  class Exhausted extends Data.TaggedError("Exhausted")<{ readonly requests: number }> {}
+  // A hostile server, bounded: past 200 requests it fails, so that a listing
+  // that would never end fails the test instead of hanging it.
+  const hostile = (page: (offset: number, limit: number) => ReadonlyArray<string>) => {
+    const offsets: Array<number> = []
+    const fetch = (offset: number, limit: number): Effect.Effect<ReadonlyArray<string>, Exhausted> =>
+      Effect.suspend(() => {
+        offsets.push(offset)
+        return offsets.length > 200 ? Effect.fail(new Exhausted({ requests: offsets.length })) : Effect.succeed(page(offset, limit))
+      })
+    return { fetch, offsets }
+  }
+  const samePage = (_offset: number, limit: number) => Array.from({ length: limit }, (_, i) => `id-${i}`)
+  const collect = <E>(stream: Stream.Stream<string, E>) =>
+    Effect.gen(function*() {
+      const emitted: Array<string> = []
+      const exit = yield* Effect.exit(Stream.runForEach(stream, (item) => Effect.sync(() => emitted.push(item))))
+      return { emitted, exit }
+    })
+
+  for (const concurrency of [1, 2, 4]) {
+    it.effect(`concurrency ${concurrency}: the same full page at every offset fails with NoProgress after 3 such pages`, () =>
+      Effect.gen(function*() {
+        const server = hostile(samePage)
+        const { emitted, exit } = yield* collect(
+          Paging.offset({ operation: "test", fetch: server.fetch, limit: 20, concurrency, key: (s: string) => s })
+        )
+        expect(exit).toStrictEqual(Exit.fail(
+          new WechatPayPagingError({ operation: "test", reason: "NoProgress", offset: 60, pages: 4, limit: 3 })
+        ))
+        // Not dropped (no distinct): pages 1 to 3; nothing of the 4th, the one that failed it.
+        expect(emitted).toStrictEqual([...samePage(0, 20), ...samePage(0, 20), ...samePage(0, 20)])
+        // 4 pages used, and at most concurrency − 1 requests ahead of them.
+        expect(server.offsets.length).toBeLessThanOrEqual(4 + concurrency - 1)
+      }))
+
+    it.effect(`concurrency ${concurrency}: with distinct, nothing is emitted twice before the NoProgress failure`, () =>
+      Effect.gen(function*() {
+        const server = hostile(samePage)
+        const { emitted, exit } = yield* collect(Paging.offset({
+          operation: "test",
+          fetch: server.fetch,
+          limit: 20,
+          concurrency,
+          key: (s: string) => s,
+          distinct: true,
+          maxStalledPages: 5
+        }))
+        expect(Exit.isFailure(exit) && Cause.squash(exit.cause)).toMatchObject({ reason: "NoProgress", pages: 6, limit: 5 })
+        expect(emitted).toStrictEqual(samePage(0, 20))
+      }))
+  }
+
+  it.effect("pages that only overlap the previous ones (a page served shifted by one item) still fail, and so does a cycle of 4 pages", () =>
+    Effect.gen(function*() {
+      // Each page starts one item further but holds nothing past item 24: progress stops at offset 20.
+      const creeping = hostile((offset, limit) => Array.from({ length: limit }, (_, i) => `id-${Math.min(offset / 20 + i, 24)}`))
+      const first = yield* collect(Paging.offset({ operation: "test", fetch: creeping.fetch, limit: 20, key: (s: string) => s }))
+      expect(Exit.isFailure(first.exit) && Cause.squash(first.exit.cause)).toMatchObject({ reason: "NoProgress" })
+      // Four different pages in turn, forever: within the four pages remembered.
+      const cycling = hostile((offset, limit) => Array.from({ length: limit }, (_, i) => `p${(offset / limit) % 4}-${i}`))
+      const second = yield* collect(Paging.offset({ operation: "test", fetch: cycling.fetch, limit: 10, key: (s: string) => s }))
+      expect(Exit.isFailure(second.exit) && Cause.squash(second.exit.cause)).toMatchObject({ reason: "NoProgress", pages: 7 })
+      expect(second.emitted).toHaveLength(60)
+    }))
+
+  it.effect("a page of repeats between new ones is not a stall: only pages in a row count", () =>
+    Effect.gen(function*() {
+      // Every other page repeats the one before: the listing ends normally on the empty page.
+      const pages = (offset: number, limit: number) =>
+        offset >= 400 ? [] : Array.from({ length: limit }, (_, i) => `id-${Math.floor(offset / 40) * 20 + i}`)
+      const server = hostile(pages)
+      const { emitted, exit } = yield* collect(
+        Paging.offset({ operation: "test", fetch: server.fetch, limit: 20, key: (s: string) => s, distinct: true })
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(emitted).toStrictEqual(Array.from({ length: 200 }, (_, i) => `id-${i}`))
+    }))
+
+  for (const concurrency of [1, 3]) {
+    it.effect(`concurrency ${concurrency}: maxPages is a hard bound, a typed error past it, never a silent end`, () =>
+      Effect.gen(function*() {
+        const list = Array.from({ length: 100 }, (_, i) => `id-${i}`)
+        const exact = hostile((offset, limit) => list.slice(offset, offset + limit))
+        const ok = yield* collect(Paging.offset({ operation: "test", fetch: exact.fetch, limit: 20, concurrency, maxPages: 5 }))
+        expect(Exit.isSuccess(ok.exit)).toBe(true)
+        expect(ok.emitted).toStrictEqual(list)
+
+        // Without a key, a server inventing new items forever is stopped by maxPages alone.
+        const endless = hostile((offset, limit) => Array.from({ length: limit }, (_, i) => `id-${offset + i}`))
+        const cut = yield* collect(Paging.offset({ operation: "test", fetch: endless.fetch, limit: 20, concurrency, maxPages: 4 }))
+        expect(cut.exit).toStrictEqual(Exit.fail(
+          new WechatPayPagingError({ operation: "test", reason: "TooManyPages", offset: 80, pages: 5, limit: 4 })
+        ))
+        expect(cut.emitted).toStrictEqual(Array.from({ length: 80 }, (_, i) => `id-${i}`))
+      }))
+  }
+
+  it.effect("wrong paging options are input errors, and nothing is fetched", () =>
+    Effect.gen(function*() {
+      const server = hostile(samePage)
+      const key = (s: string) => s
+      const errors = yield* Effect.all([
+        Effect.flip(Stream.runDrain(Paging.offset({ operation: "t", fetch: server.fetch, limit: 20, key, maxStalledPages: 0 }))),
+        Effect.flip(Stream.runDrain(Paging.offset({ operation: "t", fetch: server.fetch, limit: 20, maxPages: 1.5 }))),
+        Effect.flip(Stream.runDrain(Paging.offset({ operation: "t", fetch: server.fetch, limit: 20, key, distinct: key }))),
+        Effect.flip(Stream.runDrain(Paging.offset({ operation: "t", fetch: server.fetch, limit: 20, distinct: true })))
+      ])
+      expect(errors.map((e) => e._tag === "WechatPayInvalidInputError" ? e.field : e._tag)).toStrictEqual([
+        "maxStalledPages",
+        "maxPages",
+        "distinct",
+        "distinct"
+      ])
+      expect(server.offsets).toStrictEqual([])
     }))
 })
 

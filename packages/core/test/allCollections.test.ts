@@ -3,7 +3,7 @@
  * that serves a list from memory and records every query it was asked. (The
  * wire — signing, verification, retries — is covered in client.test.ts.)
  */
-import { FaceCollections, WechatPayClient } from "@effect-wechatpay/core"
+import { FaceCollections, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Ref, Schema, Stream } from "effect"
 
@@ -185,6 +185,110 @@ describe("allCollections input", () => {
         expect(error).toMatchObject({ _tag: "WechatPayInvalidInputError", field: "collectionId" })
       }
       expect(yield* Ref.get(server.queries)).toHaveLength(0)
+    }))
+})
+
+describe("answers checked against the request", () => {
+  // A client answering every request with `answer(query, request number)`, decoded by the endpoint's schema.
+  const answering = (answer: (query: Record<string, string>, request: number) => unknown) => {
+    let requests = 0
+    const layer = Layer.succeed(
+      WechatPayClient.WechatPayClient,
+      WechatPayClient.WechatPayClient.of({
+        executeNoContent: () => Effect.die("no 204 endpoint in this test"),
+        execute: (request, schema) =>
+          Effect.suspend(() => {
+            requests += 1
+            return Schema.decodeUnknown(schema)(answer(Object.fromEntries(request.query ?? []), requests)).pipe(Effect.orDie)
+          })
+      })
+    )
+    return { layer, requests: () => requests }
+  }
+  const drain = <A, E>(stream: Stream.Stream<A, E, WechatPayClient.WechatPayClient>, layer: Layer.Layer<WechatPayClient.WechatPayClient>) =>
+    Effect.gen(function*() {
+      const emitted: Array<A> = []
+      const error = yield* Stream.runForEach(stream, (a) => Effect.sync(() => emitted.push(a))).pipe(
+        Effect.flip,
+        Effect.provide(layer)
+      )
+      return { emitted, error }
+    })
+
+  for (const concurrency of [1, 4]) {
+    it.effect(`concurrency ${concurrency}: a page holding an item of another organization fails the listing; nothing of it is emitted`, () =>
+      Effect.gen(function*() {
+        const all = range(60)
+        const server = answering((q) => {
+          const offset = Number(q["offset"])
+          const page = all.slice(offset, offset + 20)
+          // The 6th item of the second page belongs to another school.
+          return { face_collections: page.map((item, i) => offset === 20 && i === 5 ? { ...item, organization_id: "7654321" } : item) }
+        })
+        const { emitted, error } = yield* drain(FaceCollections.allCollections("1234567", { concurrency }), server.layer)
+        expect(error).toStrictEqual(
+          new WechatPayError.WechatPayMismatchError({
+            operation: "allCollections",
+            field: "organization_id",
+            expected: "1234567",
+            actual: "7654321"
+          })
+        )
+        expect(emitted.map((i) => i.collectionId)).toStrictEqual(ids(20))
+      }))
+
+    it.effect(`concurrency ${concurrency}: the same full page at every offset ends the listing with NoProgress`, () =>
+      Effect.gen(function*() {
+        const server = answering((_q, request) => request > 100 ? Effect.die("unbounded") : { face_collections: range(20) })
+        const { emitted, error } = yield* drain(FaceCollections.allCollections("1234567", { concurrency, distinct: true }), server.layer)
+        expect(error).toMatchObject({ _tag: "WechatPayPagingError", reason: "NoProgress", operation: "allCollections" })
+        expect(emitted.map((i) => i.collectionId)).toStrictEqual(ids(20))
+        expect(server.requests()).toBeLessThanOrEqual(4 + concurrency - 1)
+      }))
+  }
+
+  it.effect("listFaceCollections: a page holding another organization's item is a mismatch", () =>
+    Effect.gen(function*() {
+      const server = answering(() => ({ face_collections: [item(1), { ...item(2), organization_id: "evil\u001b[2J" }] }))
+      const error = yield* FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
+        Effect.provide(server.layer),
+        Effect.flip
+      )
+      // What the server sent is shown escaped, never raw.
+      expect(error).toMatchObject({ _tag: "WechatPayMismatchError", field: "organization_id", actual: "evil\\x1b[2J" })
+    }))
+
+  it.effect("getFaceCollection: an answer about another collection, or of another organization, is a mismatch", () =>
+    Effect.gen(function*() {
+      const asked = item(3)
+      const other = answering(() => item(4))
+      const wrongId = yield* FaceCollections.getFaceCollection({ collectionId: asked.collection_id }).pipe(
+        Effect.provide(other.layer),
+        Effect.flip
+      )
+      expect(wrongId).toStrictEqual(
+        new WechatPayError.WechatPayMismatchError({
+          operation: "getFaceCollection",
+          field: "collection_id",
+          expected: asked.collection_id,
+          actual: item(4).collection_id
+        })
+      )
+      const same = answering(() => asked)
+      const ok = yield* FaceCollections.getFaceCollection({ collectionId: asked.collection_id, organizationId: "1234567" }).pipe(
+        Effect.provide(same.layer)
+      )
+      expect(ok.collectionId).toBe(asked.collection_id)
+      const wrongOrg = yield* FaceCollections.getFaceCollection({ collectionId: asked.collection_id, organizationId: "7654321" })
+        .pipe(Effect.provide(same.layer), Effect.flip)
+      expect(wrongOrg).toMatchObject({ _tag: "WechatPayMismatchError", field: "organization_id", expected: "7654321", actual: "1234567" })
+      // An empty organization is refused before anything is sent.
+      const empty = yield* FaceCollections.getFaceCollection({ collectionId: asked.collection_id, organizationId: "" }).pipe(
+        Effect.provide(same.layer),
+        Effect.flip
+      )
+      expect(empty).toMatchObject({ _tag: "WechatPayInvalidInputError", field: "organizationId" })
+      expect(same.requests()).toBe(2)
     }))
 })
 

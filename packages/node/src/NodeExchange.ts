@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import { Exchange } from "@effect-wechatpay/core"
+import { Exchange, WechatPayError } from "@effect-wechatpay/core"
 import { Effect, Layer } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
@@ -38,7 +38,10 @@ const joinHeaders = (headers: Http.IncomingHttpHeaders) => {
 const describe = (error: unknown): string => {
   const inner = error instanceof Error ? error : undefined
   const code = inner !== undefined && "code" in inner ? String(inner.code) : undefined
-  return ["Transport", code, inner?.message].filter((part) => part !== undefined && part !== "").join(": ")
+  // One line, bounded: a message may quote what the server sent.
+  return WechatPayError.printable(
+    ["Transport", code, inner?.message].filter((part) => part !== undefined && part !== "").join(": ")
+  )
 }
 
 // ECONNREFUSED: the TCP connection was refused, so no byte of the request left.
@@ -153,9 +156,11 @@ class Collector {
     if (this.settled) return
     const reject = this.reject
     this.finish()
+    if (error instanceof TooLarge) return reject(new Exchange.ExchangeFailure(error.message, "TooLarge"))
+    const protocol = Exchange.protocolFailure(error)
     reject(
-      error instanceof TooLarge
-        ? new Exchange.ExchangeFailure(error.message, "TooLarge")
+      protocol !== undefined
+        ? new Exchange.ExchangeFailure(protocol, "Protocol")
         : new Exchange.ExchangeFailure(describe(error), isRefused(error) ? "Refused" : "Connection")
     )
   }

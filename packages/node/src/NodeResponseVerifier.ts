@@ -71,6 +71,38 @@ export const verifySignature = (
   })
 
 /**
+ * The `node:crypto` primitive for verifiers over keys that arrive at run time
+ * (`PlatformCertificates`): SPKI → `KeyObject`, then {@link verifySignature}.
+ *
+ * @example
+ * ```ts
+ * import { PlatformCertificates } from "@effect-wechatpay/core"
+ * import { NodeResponseVerifier } from "@effect-wechatpay/node"
+ *
+ * const once = PlatformCertificates.download({}, NodeResponseVerifier.crypto)
+ * ```
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const crypto: ResponseVerifier.VerifierCrypto<Crypto.KeyObject> = {
+  importKey: (spki, id) =>
+    Effect.try({
+      try: () => {
+        const key = Crypto.createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" })
+        if (key.asymmetricKeyType !== "rsa") throw new TypeError("not RSA")
+        return key
+      },
+      catch: () =>
+        new WechatPayError.WechatPayConfigError({
+          setting: `verification key ${id}`,
+          issue: "not an RSA public key Node accepts"
+        })
+    }),
+  verifySignature
+}
+
+/**
  * Builds the verifier; keys are decoded and turned into `KeyObject`s here, once.
  * A key Node cannot use fails with a `WechatPayConfigError` naming the setting
  * (`verification.publicKey.pem` or `verification.platformCertificates`).

@@ -38,7 +38,25 @@ import * as Crypto from "node:crypto"
 export const make = (
   verification: Credentials.VerificationKeys
 ): Effect.Effect<SensitiveFields.Service, WechatPayError.WechatPayConfigError> =>
-  SensitiveFields.make<Crypto.KeyObject>(verification, {
+  SensitiveFields.make<Crypto.KeyObject>(verification, crypto)
+
+/**
+ * The `node:crypto` primitive: SPKI → `KeyObject`, `crypto.publicEncrypt` with OAEP-SHA1.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PlatformCertificates } from "@effect-wechatpay/core"
+ * import { NodeSensitiveFields } from "@effect-wechatpay/node"
+ *
+ * const fields = Effect.flatMap(PlatformCertificates.PlatformCertificates, (certificates) =>
+ *   PlatformCertificates.makeSensitiveFields(certificates, NodeSensitiveFields.crypto))
+ * ```
+ *
+ * @since 0.2.0
+ * @category Constructors
+ */
+export const crypto: SensitiveFields.EncryptCrypto<Crypto.KeyObject> = {
     importKey: (spki, serial) =>
       Effect.try({
         try: () => {
@@ -54,7 +72,7 @@ export const make = (
       Effect.try(() =>
         Crypto.publicEncrypt({ key, padding: Crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" }, plaintext)
       )
-  })
+}
 
 /**
  * @since 0.2.0

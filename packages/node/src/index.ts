@@ -27,3 +27,12 @@ export * as NodeWechatPayClient from "./NodeWechatPayClient.js"
  * @since 0.2.0
  */
 export * as NodeSensitiveFields from "./NodeSensitiveFields.js"
+/**
+ * @since 0.2.0
+ */
+export * as NodeNotifications from "./NodeNotifications.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as NodePlatformCertificates from "./NodePlatformCertificates.js"

@@ -7,12 +7,12 @@
 import { Credentials, FaceCollections, RetryPolicy } from "@effect-wechatpay/core"
 import { NodeWechatPayClient } from "@effect-wechatpay/node"
 import { Sandbox } from "@effect-wechatpay/sandbox"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted, Schedule } from "effect"
 import { createPublicKey } from "node:crypto"
 import * as Http from "node:http"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
+// Keys come from one layer shared by the whole file (Sandbox.layerKeys, below).
 
 // Answers every request with an endless chunked body (or a declared huge one), counting bytes written.
 const hostile = (declareLength: boolean) =>
@@ -58,7 +58,7 @@ const hostile = (declareLength: boolean) =>
       })
   )
 
-const credentials = Credentials.layer({
+const credentialsOf = (keys: Sandbox.Keys) => Credentials.layer({
   merchant: {
     mchid: "1900000001",
     serialNo: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
@@ -71,33 +71,35 @@ const credentials = Credentials.layer({
     } }
 })
 
-describe("bounded answers", () => {
-  const transports = [
-    ["the Exchange (node:http)", (url: string) => NodeWechatPayClient.layer({ baseUrl: url, maxResponseBytes: 1024 * 1024 })],
-    [
-      "the HttpClient path",
-      (url: string) =>
-        NodeWechatPayClient.layerWithoutHttpClient({ baseUrl: url, maxResponseBytes: 1024 * 1024 }).pipe(
-          Layer.provide(NodeWechatPayClient.layerHttpClient)
-        )
-    ]
-  ] as const
-  for (const [name, clientLayer] of transports) {
-    for (const declared of [false, true]) {
-      it.scopedLive(`${name}, ${declared ? "a declared 200 MB" : "an endless"} body: TooLarge, once, bounded`, () =>
-        Effect.gen(function*() {
-          const server = yield* hostile(declared)
-          const error = yield* Effect.flip(
-            FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
-              Effect.provide(clientLayer(server.url).pipe(Layer.provide(credentials))),
-              Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.fromSchedule(Schedule.recurs(5)))
-            )
+layer(Sandbox.layerKeys, { excludeTestServices: true })("bounded", (it) => {
+  describe("bounded answers", () => {
+    const transports = [
+      ["the Exchange (node:http)", (url: string) => NodeWechatPayClient.layer({ baseUrl: url, maxResponseBytes: 1024 * 1024 })],
+      [
+        "the HttpClient path",
+        (url: string) =>
+          NodeWechatPayClient.layerWithoutHttpClient({ baseUrl: url, maxResponseBytes: 1024 * 1024 }).pipe(
+            Layer.provide(NodeWechatPayClient.layerHttpClient)
           )
-          expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "TooLarge", attempts: 1 })
-          expect(server.requests()).toBe(1)
-          // The client stopped reading near the limit: the server could not push the rest.
-          expect(server.written()).toBeLessThan(32 * 1024 * 1024)
-        }))
+      ]
+    ] as const
+    for (const [name, clientLayer] of transports) {
+      for (const declared of [false, true]) {
+        it.scoped(`${name}, ${declared ? "a declared 200 MB" : "an endless"} body: TooLarge, once, bounded`, () =>
+          Effect.gen(function*() {
+            const server = yield* hostile(declared)
+            const error = yield* Effect.flip(
+              FaceCollections.listFaceCollections({ organizationId: "1234567" }).pipe(
+                Effect.provide(clientLayer(server.url).pipe(Layer.provide(credentialsOf(yield* Sandbox.SandboxKeys)))),
+                Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.fromSchedule(Schedule.recurs(5)))
+              )
+            )
+            expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "TooLarge", attempts: 1 })
+            expect(server.requests()).toBe(1)
+            // The client stopped reading near the limit: the server could not push the rest.
+            expect(server.written()).toBeLessThan(32 * 1024 * 1024)
+          }))
+      }
     }
-  }
+  })
 })

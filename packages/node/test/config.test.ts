@@ -82,6 +82,15 @@ describe("layerConfig: the three key modes over loopback HTTP", () => {
       expect(record?.wechatpaySerial).toBe(publicKeyId)
     }))
 
+  it.scopedLive("a merchant serial in lower case is sent in upper case, as WeChat Pay writes it", () =>
+    Effect.gen(function*() {
+      const { sandbox, url } = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const { publicKeyMode } = setup(yield* tempDir, url, sandbox.config.platformCertificatePem)
+      // The sandbox, like WeChat Pay, refuses a serial_no that is not the certificate's (upper case).
+      const page = yield* listPage({ ...publicKeyMode, WECHATPAY_MERCHANT_SERIAL: merchantSerial.toLowerCase() })
+      expect(page).toHaveLength(20)
+    }))
+
   it.scopedLive("public-key mode: inline PEMs, one-line with \\n escapes accepted", () =>
     Effect.gen(function*() {
       const { sandbox, url } = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })

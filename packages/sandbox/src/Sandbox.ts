@@ -11,6 +11,9 @@
  * - `GET /v3/offlineface/face-collections?organization_id=…&offset=…&limit=…` (`offset` default 0,
  *   `limit` default 20, at most `maxLimit` = 200) → `{"face_collections":[…]}`;
  * - `GET /v3/offlineface/face-collections/{collection_id}` → one item, 404 `RESOURCE_NOT_EXISTS` if unknown;
+ * - `GET /v3/certificates` → the platform certificates not expired, each encrypted with the APIv3 key
+ *   (`AEAD_AES_256_GCM`, associated data `certificate`); in `publicKey` mode 404 `RESOURCE_NOT_EXISTS`, as
+ *   WeChat Pay answers merchants it issues no certificate to. {@link Service.rotateCertificate} adds one;
  * - anything else → 404 `NOT_FOUND`.
  *
  * @example
@@ -32,6 +35,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Context, Effect, Layer } from "effect"
 import type * as FaceCollections from "./FaceCollections.js"
+import type * as Notifications from "./Notifications.js"
 import type * as Faults from "./Faults.js"
 import * as internal from "./internal/sandbox.js"
 
@@ -82,6 +86,10 @@ export interface Options extends FaceCollections.DataOptions {
   readonly nonceWindowSeconds?: number | undefined
   /** Request records kept in memory (the total count is always exact). Default 10 000. */
   readonly historySize?: number | undefined
+  /** The APIv3 key (32 ASCII characters) notifications are encrypted with. Default: 32 random characters. */
+  readonly apiV3Key?: string | undefined
+  /** Where and how contract changes are notified (see `Notifications`). Default: not sent. */
+  readonly notifications?: Notifications.Options | undefined
 }
 
 /**
@@ -117,6 +125,8 @@ export interface SandboxConfig {
   readonly platformCertificatePem: string
   /** Upper-case hex. */
   readonly platformCertificateSerial: string
+  /** The APIv3 key notifications are encrypted with (a test key: the sandbox's own). */
+  readonly apiV3Key: string
 }
 
 /**
@@ -185,6 +195,46 @@ export interface RequestRecord {
 }
 
 /**
+ * A platform certificate the sandbox holds.
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface PlatformCertificateInfo {
+  /** Upper-case hex. */
+  readonly serial: string
+  readonly pem: string
+  /** `notBefore`, epoch milliseconds: the download's `effective_time`. */
+  readonly effectiveTime: number
+  /** `notAfter`, epoch milliseconds: the download's `expire_time`. */
+  readonly expireTime: number
+  /** When it started (or starts) signing answers; `undefined`: not yet planned (the first one: always). */
+  readonly signFrom: number | undefined
+}
+
+/**
+ * Options of {@link Service.rotateCertificate}; times are epoch milliseconds.
+ *
+ * @since 0.2.0
+ * @category Models
+ */
+export interface RotateOptions {
+  /** The certificate's `notBefore` (`effective_time`). Default: Clock now. */
+  readonly effectiveAt?: number | undefined
+  /** The certificate's `notAfter` (`expire_time`). Default: five years after `effectiveAt`. */
+  readonly expireAt?: number | undefined
+  /**
+   * From when answers are signed with it (in `certificate` and `migration` mode). Default: not until
+   * {@link Service.signWithCertificate} is called, as WeChat Pay lists a new certificate days before it signs.
+   */
+  readonly signFrom?: number | undefined
+  /** Its RSA private key (PEM). Default: a fresh RSA-2048 key. */
+  readonly privateKeyPem?: string | undefined
+  /** Serial (hex). Default: 16 random bytes. */
+  readonly serial?: string | undefined
+}
+
+/**
  * @since 0.1.0
  * @category Models
  */
@@ -232,6 +282,39 @@ export interface Service {
   readonly itemAt: (organizationId: string, index: number) => FaceCollections.FaceCollectionWire | undefined
   /** Every item of an organization in order (materialises: use on small organizations). */
   readonly expectedItems: (organizationId: string) => ReadonlyArray<FaceCollections.FaceCollectionWire>
+  /**
+   * The user signs in WeChat: a contract in force (a new one unless one is in force already), and a
+   * `FACEPAY.USER_STATE_CHANGE` sent when notifications are configured. Dies for an unknown user.
+   */
+  readonly signContract: (user: { readonly organizationId: string; readonly outUserId: string }) => Effect.Effect<string>
+  /**
+   * A notification signed and encrypted as the sandbox sends them, with `faults` applied, not sent: for
+   * tests of a receiver. `resource` is the plaintext; `eventType` defaults to `FACEPAY.USER_STATE_CHANGE`.
+   */
+  readonly buildNotification: (options: {
+    readonly resource: Readonly<Record<string, unknown>>
+    readonly eventType?: string | undefined
+    readonly faults?: ReadonlyArray<Notifications.NotificationFault> | undefined
+    readonly id?: string | undefined
+  }) => Effect.Effect<Notifications.BuiltNotification>
+  /** The resource of a `FACEPAY.USER_STATE_CHANGE` for a seeded or signed user (its contract in force or last). */
+  readonly userStateChange: (user: { readonly organizationId: string; readonly outUserId: string }) => Effect.Effect<Record<string, unknown>>
+  /** The platform certificates `GET /v3/certificates` lists now (not expired), oldest first. */
+  readonly platformCertificates: Effect.Effect<ReadonlyArray<PlatformCertificateInfo>>
+  /**
+   * A new platform certificate: listed by the download from now on (effective from `effectiveAt`), and
+   * signing answers from `signFrom` (or from a {@link Service.signWithCertificate} call). Sensitive fields
+   * encrypted with it are decrypted.
+   */
+  readonly rotateCertificate: (options?: RotateOptions) => Effect.Effect<PlatformCertificateInfo>
+  /** Answers are signed with this certificate from now on. Dies for a serial the sandbox does not hold. */
+  readonly signWithCertificate: (serial: string) => Effect.Effect<void>
+  /** Every delivery attempt so far, oldest first. */
+  readonly deliveries: Effect.Effect<ReadonlyArray<Notifications.Delivery>>
+  /** Replaces the faults applied to notifications sent from now on. */
+  readonly setNotificationFaults: (faults: ReadonlyArray<Notifications.NotificationFault>) => Effect.Effect<void>
+  /** Waits until every delivery started so far has ended (a 2xx answer, or the resend schedule spent). */
+  readonly notificationsSettled: Effect.Effect<void>
 }
 
 /**
@@ -278,6 +361,24 @@ export const make: (options?: Options) => Effect.Effect<Service> = internal.make
  * @category Layers
  */
 export const layer = (options?: Options): Layer.Layer<Sandbox> => Layer.effect(Sandbox, make(options))
+
+/**
+ * Key material as a service: generate it once (it takes a few hundred
+ * milliseconds) and share it, e.g. across a test file with `@effect/vitest`'s
+ * `layer(Sandbox.layerKeys)`.
+ *
+ * @since 0.2.0
+ * @category Tags
+ */
+export class SandboxKeys extends Context.Tag("@effect-wechatpay/sandbox/SandboxKeys")<SandboxKeys, Keys>() {}
+
+/**
+ * Fresh {@link Keys} ({@link generateKeys}) as {@link SandboxKeys}.
+ *
+ * @since 0.2.0
+ * @category Layers
+ */
+export const layerKeys: Layer.Layer<SandboxKeys> = Layer.effect(SandboxKeys, generateKeys)
 
 /**
  * An in-memory `HttpClient` that routes every request to the {@link Sandbox} in context. The request target is

@@ -1,6 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
+import * as NodeCrypto from "node:crypto"
 import { FaceCollections, Faults, Sandbox } from "@effect-wechatpay/sandbox"
 import { asResponse, authorization, header, json, nonce, signed, verifies } from "./helpers.js"
 
@@ -299,7 +300,7 @@ describe("face-collections detail and routing", () => {
     Effect.gen(function*() {
       const sandbox = yield* make()
       for (
-        const [method, url] of [["GET", "/v3/certificates"], ["POST", listUrl(`organization_id=${org}`)], [
+        const [method, url] of [["GET", "/v3/no-such-endpoint"], ["POST", listUrl(`organization_id=${org}`)], [
           "GET",
           "/v3/offlineface/face-collections/a/b"
         ]] as const
@@ -601,4 +602,56 @@ describe("in-memory HttpClient", () => {
         [path, "reset", sandbox.config.wechatpayPublicKeyId]
       ])
     }).pipe(Effect.provide(TestLive)))
+})
+
+describe("platform certificates (GET /v3/certificates)", () => {
+  const decrypt = (apiV3Key: string, sealed: { nonce: string; associated_data: string; ciphertext: string }) => {
+    const data = Buffer.from(sealed.ciphertext, "base64")
+    const decipher = NodeCrypto.createDecipheriv("aes-256-gcm", Buffer.from(apiV3Key), Buffer.from(sealed.nonce))
+    decipher.setAAD(Buffer.from(sealed.associated_data))
+    decipher.setAuthTag(data.subarray(data.length - 16))
+    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString("utf8")
+  }
+
+  it.effect("public-key mode: 404 RESOURCE_NOT_EXISTS, signed, as WeChat Pay answers public-key-only merchants", () =>
+    Effect.gen(function*() {
+      const sandbox = yield* make()
+      const res = asResponse(yield* sandbox.handle(yield* signed(sandbox.config, { url: "/v3/certificates" })))
+      expect(res.status).toBe(404)
+      expect(JSON.parse(res.body).code).toBe("RESOURCE_NOT_EXISTS")
+      expect(verifies(sandbox.config.wechatpayPublicKeyPem, res.headers, res.body)).toBe(true)
+    }))
+
+  it.effect("certificate mode: each certificate encrypted with the APIv3 key; a rotation listed, then signing", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.parse("2026-11-26T08:00:00+08:00"))
+      const sandbox = yield* make({ mode: "certificate" })
+      const c = sandbox.config
+      const download = Effect.map(
+        Effect.flatMap(signed(c, { url: "/v3/certificates" }), sandbox.handle),
+        asResponse
+      )
+      const first = yield* download
+      expect(first.status).toBe(200)
+      const body = JSON.parse(first.body) as {
+        data: Array<{ serial_no: string; effective_time: string; expire_time: string; encrypt_certificate: { algorithm: string; nonce: string; associated_data: string; ciphertext: string } }>
+      }
+      expect(body.data.map((entry) => entry.serial_no)).toEqual([c.platformCertificateSerial])
+      expect(body.data[0]?.encrypt_certificate.algorithm).toBe("AEAD_AES_256_GCM")
+      expect(body.data[0]?.effective_time).toBe("2026-11-25T08:00:00+08:00")
+      expect(decrypt(c.apiV3Key, body.data[0]!.encrypt_certificate)).toBe(c.platformCertificatePem)
+
+      const rotated = yield* sandbox.rotateCertificate({ signFrom: Date.parse("2026-11-27T08:00:00+08:00") })
+      const second = yield* download
+      const listed = (JSON.parse(second.body) as typeof body).data
+      expect(listed.map((entry) => entry.serial_no)).toEqual([c.platformCertificateSerial, rotated.serial])
+      expect(decrypt(c.apiV3Key, listed[1]!.encrypt_certificate)).toBe(rotated.pem)
+      // Still signed with the first until signFrom.
+      expect(second.headers["Wechatpay-Serial"]).toBe(c.platformCertificateSerial)
+      yield* TestClock.adjust("1 day")
+      const third = yield* download
+      expect(third.headers["Wechatpay-Serial"]).toBe(rotated.serial)
+      expect(verifies(rotated.pem, third.headers, third.body)).toBe(true)
+      expect((yield* sandbox.platformCertificates).map((info) => info.serial)).toEqual([c.platformCertificateSerial, rotated.serial])
+    }))
 })

@@ -6,23 +6,11 @@
  * @internal
  */
 import { FaceCollection, FaceCollections, type WechatPayClient, type WechatPayError } from "@effect-wechatpay/core"
-import { Data, type Duration, Effect, Option, Stream } from "effect"
+import { type Duration, Effect, Option, Stream } from "effect"
 import * as Output from "../Output.js"
 import * as Progress from "../Progress.js"
 import * as Client from "./client.js"
 import * as Shared from "./shared.js"
-
-/** `get --organization-id X` answered with a collection of another organization (exit 2). */
-export class OrganizationMismatchError extends Data.TaggedError("OrganizationMismatchError")<{
-  readonly collectionId: string
-  readonly expected: string
-  readonly actual: string
-}> {
-  override get message(): string {
-    return `collection ${this.collectionId} belongs to organization ${this.actual}, not ${this.expected} ` +
-      `(WeChat Pay looks a collection up by its id alone; --organization-id only checks the answer)`
-  }
-}
 
 export interface ListArgs {
   readonly organizationId: string
@@ -75,26 +63,21 @@ export interface GetArgs {
   readonly maxAttempts: Option.Option<number>
 }
 
-/** One collection, printed as its wire JSON. Needs a `WechatPayClient`. */
+/**
+ * One collection, printed as its wire JSON. Needs a `WechatPayClient`. The
+ * library checks the answer (the collection asked for, of `--organization-id`
+ * when given): a mismatch prints nothing (exit 9).
+ */
 export const printCollection = (
   args: GetArgs
-): Effect.Effect<
-  void,
-  WechatPayError.WechatPayError | Output.OutputError | OrganizationMismatchError,
-  WechatPayClient.WechatPayClient
-> =>
-  Effect.gen(function*() {
-    const item = yield* FaceCollections.getFaceCollection({ collectionId: args.collectionId })
-    if (Option.isSome(args.organizationId) && item.organizationId !== args.organizationId.value) {
-      return yield* new OrganizationMismatchError({
-        collectionId: args.collectionId,
-        expected: args.organizationId.value,
-        actual: item.organizationId
-      })
-    }
-    yield* Shared.printJson(FaceCollection.toWire(item))
-  })
-
+): Effect.Effect<void, WechatPayError.WechatPayError | Output.OutputError, WechatPayClient.WechatPayClient> =>
+  Effect.flatMap(
+    FaceCollections.getFaceCollection({
+      collectionId: args.collectionId,
+      organizationId: Option.getOrUndefined(args.organizationId)
+    }),
+    (item) => Shared.printJson(FaceCollection.toWire(item))
+  )
 
 /** `face-collections list`, with the client from `WECHATPAY_*`. */
 export const list = (args: ListArgs) => Effect.asVoid(listCollections(args).pipe(Client.withClient(args.maxAttempts)))

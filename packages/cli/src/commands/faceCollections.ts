@@ -1,16 +1,39 @@
 /**
  * `face-collections list` and `face-collections get`: the offline-face
  * collections of `@effect-wechatpay/core`'s `FaceCollections`, with the client
- * from `WECHATPAY_*` configuration. Here: the commands and their options;
- * what they run is in `faceCollections.run.ts`.
+ * from `WECHATPAY_*` configuration. Here: the commands, their options and
+ * `--limit`'s check; what they run is in `faceCollections.run.ts`.
  *
  * @internal
  */
+// WechatPayError is loaded at start-up anyway (Failure.ts reports with it); nothing else of core is.
+import { WechatPayError } from "@effect-wechatpay/core"
 import { Args, Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import type * as Failure from "../Failure.js"
 import * as Shared from "./shared.js"
 
 // What the commands run, loaded when one runs: `--help` loads no client.
 const run = () => import("./faceCollections.run.js")
+
+/** The range of `--limit`. */
+export const LIMIT_RANGE = { min: 1, max: 1000 } as const
+
+/**
+ * `--limit N`: a plain decimal integer from 1 to 1000 (not `0x10`, `1e3` or
+ * `20.0`, which a number parser would take), else a `UsageError` naming the flag.
+ */
+export const parseLimit = (text: Option.Option<string>): Effect.Effect<Option.Option<number>, Failure.UsageError> => {
+  if (Option.isNone(text)) return Effect.succeed(Option.none())
+  const value = text.value.trim()
+  const n = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN
+  return n >= LIMIT_RANGE.min && n <= LIMIT_RANGE.max
+    ? Effect.succeed(Option.some(n))
+    : Effect.fail(Shared.usage(
+      `--limit must be a whole number from ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max}, written in decimal digits, ` +
+        `got "${WechatPayError.printable(text.value, 20)}"`
+    ))
+}
 
 // --- list ---------------------------------------------------------------------------------
 
@@ -18,14 +41,18 @@ const organizationId = Shared.organizationId("The organization (school) whose co
 
 const list = Command.make("list", {
   organizationId,
-  limit: Options.integer("limit").pipe(
+  limit: Options.text("limit").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("Items asked for per request (default 20)."),
+    Options.withDescription(
+      `Items asked for per request, ${LIMIT_RANGE.min} to ${LIMIT_RANGE.max} in decimal digits (default 20).`
+    ),
     Options.optional
   ),
   format: Shared.format(
-    "ndjson: one JSON object per line, WeChat Pay's field names (default); csv: RFC 4180 with a header row; " +
-      "table: aligned columns for people.",
+    "ndjson: one JSON object per line, WeChat Pay's field names, exactly as received (default); " +
+      "csv: RFC 4180 with a header row, a cell starting with = + - @, tab or CR prefixed with ' " +
+      "so that a spreadsheet does not run it as a formula; " +
+      "table: aligned columns for people, control, escape and bidi characters shown as \\xNN / \\uNNNN.",
     "ndjson"
   ),
   concurrency: Options.integer("concurrency").pipe(
@@ -40,7 +67,7 @@ const list = Command.make("list", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) => Shared.lazy(run, (m) => m.list(args))).pipe(
+}, (args) => Effect.flatMap(parseLimit(args.limit), (limit) => Shared.lazy(run, (m) => m.list({ ...args, limit })))).pipe(
   Command.withDescription(
     "List every collection of an organization to stdout, page by page as they arrive. Reads WECHATPAY_* variables."
   )

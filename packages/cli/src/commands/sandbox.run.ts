@@ -40,11 +40,14 @@ const startSandbox = (args: SandboxArgs) =>
       port: args.port,
       mode: args.mode,
       faults,
-      organizations: { [args.organizationId]: args.items }
+      organizations: { [args.organizationId]: args.items },
+      ...(args.notifyUrl !== undefined && Option.isSome(args.notifyUrl)
+        ? { notifications: { url: args.notifyUrl.value } }
+        : {})
     }).pipe(Effect.mapError((error) => new ListenError({ port: args.port, reason: causeCode(error) })))
   })
 
-/** `sandbox`: serves until interrupted (Ctrl-C, SIGTERM), then removes its key files. */
+/** `sandbox`: serves until interrupted (Ctrl-C, SIGTERM, SIGHUP), then removes its key files. */
 export const serve = (args: SandboxArgs) =>
   Effect.scoped(Effect.gen(function*() {
     const { sandbox, url } = yield* startSandbox(args)
@@ -60,6 +63,9 @@ export const serve = (args: SandboxArgs) =>
         `In another shell, set the variables printed on stdout (paste them, or start the sandbox with`,
         `\`> sandbox.env &\` and run \`. ./sandbox.env\`), then try:`,
         `  ${Shared.invocation()} face-collections list --organization-id ${args.organizationId} --format table`,
+        `  ${Shared.invocation()} users get --organization-id O1234567 --out-user-id student-0001`,
+        `(the K12 data: organizations O1234567 and O7654321, users student-0001, student-0002, staff-0001,`,
+        `contracts CI000000000000001 and CI000000000000002; see packages/sandbox/README.md)`,
         `Serving until Ctrl-C.`
       ].join("\n")
     )

@@ -7,6 +7,7 @@
  */
 import type { Sandbox } from "@effect-wechatpay/sandbox"
 import { Command, Options } from "@effect/cli"
+import type { Option } from "effect"
 import type * as Output from "../Output.js"
 import * as Shared from "./shared.js"
 
@@ -14,6 +15,10 @@ import * as Shared from "./shared.js"
 const run = () => import("./sandbox.run.js")
 
 export const defaultSandboxItems = 10_000
+
+// `10,000`, as `Progress.count` prints it, without `toLocaleString`: Intl's first use costs
+// ~15-40 ms, and this runs at start-up (for the help text) in every command.
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
 
 export const defaultOrganizationId = "1234567"
 
@@ -24,6 +29,7 @@ export const defaultDemoFaults = "500:nth=3,reset:nth=7"
 const modes = ["publicKey", "certificate", "migration"] as const
 
 export interface SandboxArgs {
+  readonly notifyUrl?: Option.Option<string> | undefined
   readonly port: number
   readonly items: number
   readonly organizationId: string
@@ -54,7 +60,7 @@ const faults = (description: string, defaultFaults: string) =>
 
 // --- sandbox ------------------------------------------------------------------------------
 
-/** `sandbox`: serves until interrupted (Ctrl-C, SIGTERM), then removes its key files. */
+/** `sandbox`: serves until interrupted (Ctrl-C, SIGTERM, SIGHUP), then removes its key files. */
 export const sandbox = Command.make("sandbox", {
   port: Options.integer("port").pipe(
     Options.withPseudoName("N"),
@@ -62,7 +68,7 @@ export const sandbox = Command.make("sandbox", {
     Options.withDefault(0)
   ),
   items: items(
-    `Items in the organization (default ${defaultSandboxItems.toLocaleString("en-US")}; generated lazily, a million is fine).`,
+    `Items in the organization (default ${grouped(defaultSandboxItems)}; generated lazily, a million is fine).`,
     defaultSandboxItems
   ),
   organizationId: Shared.organizationId(`The organization's id (default ${defaultOrganizationId}).`).pipe(
@@ -79,6 +85,14 @@ export const sandbox = Command.make("sandbox", {
     "Faults to inject, e.g. '429:first=3,500:rate=0.2,reset:nth=5,tamper:nth=9,cap=7,latency=50' " +
       "(see packages/sandbox/README.md).",
     ""
+  ),
+  notifyUrl: Options.text("notify-url").pipe(
+    Options.withPseudoName("URL"),
+    Options.withDescription(
+      "Where to POST FACEPAY.USER_STATE_CHANGE notifications when a contract changes (e.g. a terminate-contract " +
+        "call), resent on WeChat Pay's schedule until answered 2xx; try `notifications serve`."
+    ),
+    Options.optional
   )
 }, (args) => Shared.lazy(run, (m) => m.serve(args))).pipe(
   Command.withDescription(

@@ -1,21 +1,24 @@
 /**
  * What several command groups use: the program's name, the options that mean
- * the same everywhere (`--organization-id`, `--format`, `--max-attempts`,
- * `--json FILE`), how a command loads what it runs, and the
- * ways a command answers: one JSON object on stdout, a human line on stderr.
+ * the same everywhere (`--organization-id`, `--out-user-id`, `--format`,
+ * `--max-attempts`, `--json FILE`, durations such as `--within 30s`), how a
+ * command loads what it runs (`lazy`), and the ways a command
+ * answers: one JSON object on stdout in WeChat Pay's field names
+ * (`printAnswer`), a human line on stderr (`say`, `printNoContent`).
  *
  * Exit codes and the JSON failure line are `Failure.ts`'s: a command fails
  * with a tagged error and `Failure.exitCodeOf` decides the code.
  *
  * @internal
  */
-import { Options } from "@effect/cli"
-import { Data, Effect, Option, ParseResult, Schema, Sink, Stream } from "effect"
+import { HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Data, Duration, Effect, Option, ParseResult, Schema, Sink, Stream } from "effect"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import type { Readable, Writable } from "node:stream"
 import * as Failure from "../Failure.js"
 import * as Output from "../Output.js"
+import { shellQuote } from "../SandboxEnv.js"
 
 /** The executable's name, as printed in help and hints. */
 export const NAME = "effect-wechatpay"
@@ -31,10 +34,24 @@ export const invocation = (): string => {
   const script = process.argv[1]
   if (script === undefined || Path.basename(script) === NAME) return NAME
   const relative = Path.relative(process.cwd(), script)
-  return `node ${relative.startsWith("..") || relative === "" ? script : relative}`
+  return `node ${shellQuote(relative.startsWith("..") || relative === "" ? script : relative)}`
 }
 
 export const usage = (message: string): Failure.UsageError => new Failure.UsageError({ message })
+
+let signalIsDone = false
+
+/**
+ * From now on, a SIGINT, SIGTERM or SIGHUP (all three interrupt the program:
+ * `Cli.runMain`) ends it as done (exit 0) rather than interrupted (130): for
+ * servers whose normal end is a signal (`notifications serve`).
+ */
+export const endsCleanlyOnSignal = (): void => {
+  signalIsDone = true
+}
+
+/** Whether {@link endsCleanlyOnSignal} was called. */
+export const signalEndsCleanly = (): boolean => signalIsDone
 
 // --- options ------------------------------------------------------------------------------
 
@@ -52,7 +69,7 @@ export const format = (description: string, defaultFormat: Output.Format): Optio
     Options.withDefault(defaultFormat)
   )
 
-/** `--max-attempts N`, for every command that calls WeChat Pay; apply it with {@link withClient}. */
+/** `--max-attempts N`, for every command that calls WeChat Pay; apply it with `client.ts`'s `withClient`. */
 export const maxAttempts: Options.Options<Option.Option<number>> = Options.integer("max-attempts").pipe(
   Options.withPseudoName("N"),
   Options.withDescription(
@@ -71,12 +88,69 @@ export const json: Options.Options<string> = Options.text("json").pipe(
   Options.withDescription("The request as a JSON object: a file (UTF-8), or - to read it from stdin.")
 )
 
+/** `--out-user-id ID`: the merchant's own id of a face user (`out_user_id`). */
+export const outUserId: Options.Options<string> = Options.text("out-user-id").pipe(
+  Options.withPseudoName("ID"),
+  Options.withDescription("The merchant's own id of the user (out_user_id), e.g. student-0001.")
+)
+
+const DURATION = /^(\d+(?:\.\d+)?) ?(ms|millis|s|seconds?|m|minutes?|h|hours?)$/
+const unitMillis: Record<string, number> = { ms: 1, millis: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const MAX_DURATION = Duration.hours(24)
+
+/**
+ * `30s`, `1.5m`, `500ms`, `2 minutes`, `1h`: a duration of at most 24 hours,
+ * or `undefined`.
+ */
+export const parseDuration = (text: string): Duration.Duration | undefined => {
+  const match = DURATION.exec(text.trim())
+  if (match === null) return undefined
+  const unit = match[2] ?? ""
+  const millis = unitMillis[unit] ?? unitMillis[unit.charAt(0)]
+  if (millis === undefined) return undefined
+  const duration = Duration.millis(Number(match[1]) * millis)
+  return Duration.greaterThan(duration, MAX_DURATION) ? undefined : duration
+}
+
+/** The shortest spelling {@link parseDuration} reads back: `2m`, `90s`, `1500ms`. */
+export const formatDuration = (duration: Duration.Duration): string => {
+  const millis = Math.round(Duration.toMillis(duration))
+  for (const [unit, size] of [["h", 3_600_000], ["m", 60_000], ["s", 1000]] as const) {
+    if (millis !== 0 && millis % size === 0) return `${millis / size}${unit}`
+  }
+  return `${millis}ms`
+}
+
+/** `--NAME DURATION` (see {@link parseDuration}), `fallback` when absent; a bad value is a usage error (exit 2). */
+export const duration = (
+  name: string,
+  description: string,
+  fallback: Duration.Duration
+): Options.Options<Duration.Duration> =>
+  Options.text(name).pipe(
+    Options.withPseudoName("DURATION"),
+    Options.withDescription(description),
+    Options.mapEffect((text) => {
+      const parsed = parseDuration(text)
+      return parsed === undefined
+        ? Effect.fail(
+          ValidationError.invalidValue(
+            HelpDoc.p(`--${name} must be a duration of at most 24 hours such as 30s, 2m, 500ms or 1h, got ${text}`)
+          )
+        )
+        : Effect.succeed(parsed)
+    }),
+    Options.withDefault(fallback)
+  )
+
 // --- loading ------------------------------------------------------------------------------
 
 /**
  * Runs `run` over a module loaded when the command runs, not when the program
  * starts: `--help` and every other command load none of what this one needs
  * (the client, the sandbox). The program's start-up is mostly module loading.
+ * The client itself is `client.ts`'s `withClient`, imported only by the
+ * commands' `*.run.ts` bodies.
  */
 export const lazy = <M, A, E, R>(
   load: () => Promise<M>,
@@ -100,6 +174,24 @@ export const printJson = (
 ): Effect.Effect<void, Output.OutputError> =>
   Stream.run(Stream.make(JSON.stringify(answer) + "\n"), Output.toWritable(writable))
 
+/**
+ * A decoded answer in WeChat Pay's field names again: `schema` (the one that
+ * decoded it) encodes it back. Encoding what was decoded cannot fail short of
+ * a bug: a defect, whose message quotes nothing of the answer.
+ */
+export const encodeAnswer = <A, I>(schema: Schema.Schema<A, I>, answer: A): Effect.Effect<I> =>
+  Schema.encode(schema)(answer).pipe(
+    Effect.orDieWith(() => new Error("the answer could not be encoded back to WeChat Pay's field names"))
+  )
+
+/** {@link encodeAnswer}, then {@link printJson}: what a command that gets one object prints. */
+export const printAnswer = <A, I extends object>(
+  schema: Schema.Schema<A, I>,
+  answer: A,
+  writable: Writable = process.stdout
+): Effect.Effect<void, Output.OutputError> =>
+  Effect.flatMap(encodeAnswer(schema, answer), (wire) => printJson(wire, writable))
+
 /** One line for people on stderr (hints, summaries); never fails. */
 export const say = (text: string, writable: Writable = process.stderr): Effect.Effect<void> =>
   Effect.sync(() => {
@@ -121,7 +213,8 @@ export const printNoContent = (done: string, writable: Writable = process.stderr
  * bad input, and nothing is sent. A read or parse failure never quotes the
  * input (it may hold a name or a phone number): it says where, by line and
  * column. A value that does not fit a schema is named by its path, with
- * Schema's message (which may show that value).
+ * Schema's message stripped of the value it quotes (`, actual …`): the
+ * field may be a phone, an ID number or a name.
  */
 export class JsonInputError extends Data.TaggedError("JsonInputError")<{
   /** The file, or `-` for stdin. */
@@ -213,10 +306,45 @@ export const readJson = (source: string, stdin: Readable = process.stdin): Effec
     }
   })
 
+// Schema's messages end in ", actual <value>" (the value as JSON, possibly spanning lines): the
+// value is dropped, whatever the field, since any field may hold a name or a phone.
+const withoutValue = (message: string): string =>
+  message.replace(/,? actual [\s\S]*$/, "").replace(/^Expected (?:Struct \(Encoded side\)|\{[\s\S]*\})$/, "Expected an object")
+
+/**
+ * Schema's issues, one entry per field: `path: message[, message]`. An
+ * optional field is a union with `undefined`, and a literal a union of its
+ * values: their "Expected undefined" is dropped when anything else is wrong at
+ * or below the field, and the rest of the "Expected X" are joined as
+ * `Expected X | Y`.
+ */
+const describeIssues = (error: ParseResult.ParseError): string => {
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const path = issue.path.length === 0 ? "(top)" : issue.path.map(String).join(".")
+    const messages = byPath.get(path) ?? []
+    const message = withoutValue(issue.message)
+    if (!messages.includes(message)) messages.push(message)
+    byPath.set(path, messages)
+  }
+  const paths = [...byPath.keys()]
+  const entries: Array<string> = []
+  for (const [path, messages] of byPath) {
+    const below = paths.some((other) => other !== path && (path === "(top)" || other.startsWith(`${path}.`)))
+    const kept = messages.filter((message) => message !== "Expected undefined" || (messages.length === 1 && !below))
+    if (kept.length === 0) continue
+    const expected = kept.filter((message) => message.startsWith("Expected ")).map((message) => message.slice(9))
+    const others = kept.filter((message) => !message.startsWith("Expected "))
+    entries.push(`${path}: ${[...others, ...(expected.length === 0 ? [] : [`Expected ${expected.join(" | ")}`])].join(", ")}`)
+  }
+  return entries.join("; ")
+}
+
 /**
  * {@link readJson}, then decoded with `schema`. A property the schema does not
  * know is an error (a misspelt field is not silently dropped). A value that
- * does not fit is a {@link JsonInputError} saying which field and why.
+ * does not fit is a {@link JsonInputError} saying which field and why, never
+ * quoting the value.
  */
 export const readJsonWith = <A, I, R>(
   schema: Schema.Schema<A, I, R>,
@@ -226,13 +354,6 @@ export const readJsonWith = <A, I, R>(
   Effect.flatMap(readJson(source, stdin), (value) =>
     Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "error" })(value).pipe(
       Effect.mapError((error) =>
-        new JsonInputError({
-          source,
-          reason: `it does not fit the request: ${
-            ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
-              `${issue.path.length === 0 ? "(top)" : issue.path.map(String).join(".")}: ${issue.message}`
-            ).join("; ")
-          }`
-        })
+        new JsonInputError({ source, reason: `it does not fit the request: ${describeIssues(error)}` })
       )
     ))

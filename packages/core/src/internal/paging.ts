@@ -36,7 +36,7 @@
  * @internal
  */
 import { type Cause, Channel, Chunk, Effect, Fiber, FiberId, Runtime, Schema, type Scope, Stream } from "effect"
-import type { WechatPayInvalidInputError } from "../WechatPayError.js"
+import { WechatPayInvalidInputError, WechatPayPagingError } from "../WechatPayError.js"
 import * as ExchangeAttempt from "./exchangeAttempt.js"
 import { invalid } from "./input.js"
 
@@ -57,14 +57,31 @@ const Concurrency = Schema.Number.pipe(
 )
 const decodeLimit = Schema.decodeUnknownEither(Limit)
 const decodeConcurrency = Schema.decodeUnknownEither(Concurrency)
+const decodeStalled = Schema.decodeUnknownEither(Schema.Number.pipe(
+  Schema.int({ message: () => "must be an integer between 1 and 100" }),
+  Schema.between(1, 100, { message: () => "must be an integer between 1 and 100" })
+))
+const decodeMaxPages = Schema.decodeUnknownEither(Limit)
+
+/** Pages in a row with no new item that end a listing with `NoProgress`, by default. */
+export const DEFAULT_MAX_STALLED_PAGES = 3
+
+/**
+ * The pages whose keys are remembered, for `distinct` and to tell a page that
+ * brings something new: the last four. Bounded (at most 4 × `limit` keys), so
+ * a listing of a million items costs no more memory than one of ten thousand.
+ */
+export const RECENT_PAGES = 4
 
 /** The next chunk to emit (maybe empty, when `distinct` dropped a whole page), or `undefined` at the end. */
-type Pull<A, E, R> = Effect.Effect<Chunk.Chunk<A> | undefined, E, R>
+type Pull<A, E, R> = Effect.Effect<Chunk.Chunk<A> | undefined, E | WechatPayPagingError, R>
 
 // One channel for the whole run, built once: the next chunk, written, then the same again.
-const pages = <A, E, R>(pull: Pull<A, E, R>): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown, R> => {
+const pages = <A, E, R>(
+  pull: Pull<A, E, R>
+): Channel.Channel<Chunk.Chunk<A>, unknown, E | WechatPayPagingError, unknown, void, unknown, R> => {
   const rest = Channel.suspend(() => channel)
-  const channel: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown, R> = Channel.flatMap(
+  const channel: Channel.Channel<Chunk.Chunk<A>, unknown, E | WechatPayPagingError, unknown, void, unknown, R> = Channel.flatMap(
     Channel.fromEffect(pull),
     (chunk) =>
       chunk === undefined ? Channel.void : Chunk.isEmpty(chunk) ? rest : Channel.zipRight(Channel.write(chunk), rest)
@@ -72,29 +89,76 @@ const pages = <A, E, R>(pull: Pull<A, E, R>): Channel.Channel<Chunk.Chunk<A>, un
   return channel
 }
 
-/** A page as emitted: the items themselves, or those whose key was not seen yet in this run. */
-const emitter = <A>(key: ((item: A) => string) | undefined): (items: ReadonlyArray<A>) => Chunk.Chunk<A> => {
-  if (key === undefined) return Chunk.unsafeFromArray
-  const seen = new Set<string>()
-  return (items) => {
+/** What a page becomes, given the offset it was asked at: the chunk to emit, or why the listing stops. */
+type Emit<A> = (items: ReadonlyArray<A>, offset: number) => Chunk.Chunk<A> | WechatPayPagingError
+
+interface EmitOptions<A> {
+  readonly operation: string
+  /** The key of an item, for progress (and `distinct`). */
+  readonly key: ((item: A) => string) | undefined
+  /** Drop an item whose key is among the recent pages'. */
+  readonly distinct: boolean
+  readonly maxStalledPages: number
+  readonly maxPages: number | undefined
+}
+
+/**
+ * A page as emitted, and the checks that make every listing end. With a key,
+ * a page none of whose keys is new (among the last `RECENT_PAGES` pages', or
+ * earlier in the page) brings no progress; `maxStalledPages` of them in a row
+ * fail the listing. Then, with `distinct`, the items whose key is not new are
+ * dropped.
+ */
+const emitter = <A>(options: EmitOptions<A>): Emit<A> => {
+  const { distinct, key, maxPages, maxStalledPages, operation } = options
+  if (key === undefined && maxPages === undefined) return Chunk.unsafeFromArray
+  let pages = 0
+  let stalled = 0
+  /** The keys of the last pages, oldest first. */
+  const recent: Array<Set<string>> = []
+  const known = (k: string): boolean => {
+    for (const keys of recent) if (keys.has(k)) return true
+    return false
+  }
+  return (items, offset) => {
+    pages += 1
+    if (maxPages !== undefined && pages > maxPages) {
+      return new WechatPayPagingError({ operation, reason: "TooManyPages", offset, pages, limit: maxPages })
+    }
+    if (key === undefined) return Chunk.unsafeFromArray(items)
+    const keys = new Set<string>()
     const kept: Array<A> = []
     for (const item of items) {
       const k = key(item)
-      if (!seen.has(k)) {
-        seen.add(k)
+      if (keys.has(k) || known(k)) {
+        if (!distinct) kept.push(item)
+      } else {
+        keys.add(k)
         kept.push(item)
       }
+    }
+    if (keys.size === 0) {
+      stalled += 1
+      if (stalled >= maxStalledPages) {
+        return new WechatPayPagingError({ operation, reason: "NoProgress", offset, pages, limit: maxStalledPages })
+      }
+    } else {
+      stalled = 0
+      recent.push(keys)
+      if (recent.length > RECENT_PAGES) recent.shift()
     }
     return Chunk.unsafeFromArray(kept)
   }
 }
+
+const isPagingError = (u: unknown): u is WechatPayPagingError => u instanceof WechatPayPagingError
 
 interface Settings<A, E, R> {
   readonly fetch: (offset: number, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>
   readonly limit: number
   readonly concurrency: number
   readonly endOnShortPage: boolean
-  readonly emit: (items: ReadonlyArray<A>) => Chunk.Chunk<A>
+  readonly emit: Emit<A>
 }
 
 const succeedEnd = Effect.succeed(undefined)
@@ -102,17 +166,28 @@ const succeedEnd = Effect.succeed(undefined)
 // One page at a time, in the stream's own fiber. The request in flight is
 // aborted by the scope's finalizer (the in-flight slot) when the stream is
 // interrupted or stopped, not by a canceler per request.
-const sequential = <A, E, R>(settings: Settings<A, E, R>): Effect.Effect<Stream.Stream<A, E, R>, never, Scope.Scope> => {
+const sequential = <A, E, R>(
+  settings: Settings<A, E, R>
+): Effect.Effect<Stream.Stream<A, E | WechatPayPagingError, R>, never, Scope.Scope> => {
   const { emit, endOnShortPage, fetch, limit } = settings
   let offset = 0
   let done = false
-  const onPage = (items: ReadonlyArray<A>): Chunk.Chunk<A> | undefined => {
+  const onPage = (items: ReadonlyArray<A>): Effect.Effect<Chunk.Chunk<A> | undefined, WechatPayPagingError> => {
     const n = items.length
-    if (n === 0 || (endOnShortPage && n < limit)) done = true
+    if (n === 0) {
+      done = true
+      return succeedEnd
+    }
+    const chunk = emit(items, offset)
+    if (isPagingError(chunk)) {
+      done = true
+      return Effect.fail(chunk)
+    }
+    if (endOnShortPage && n < limit) done = true
     else offset += n
-    return n === 0 ? undefined : emit(items)
+    return Effect.succeed(chunk)
   }
-  const pull: Pull<A, E, R> = Effect.suspend(() => done ? succeedEnd : Effect.map(fetch(offset, limit), onPage))
+  const pull: Pull<A, E, R> = Effect.suspend(() => done ? succeedEnd : Effect.flatMap(fetch(offset, limit), onPage))
   return Effect.as(ExchangeAttempt.inFlightSlot, Stream.fromChannel(pages(pull)))
 }
 
@@ -200,7 +275,9 @@ const makeWorker = <A, E, R>(
 // speculative: the offsets assume pages as full as the last one (the stride),
 // and a request whose offset turns out wrong is interrupted and its page never
 // read.
-const prefetching = <A, E, R>(settings: Settings<A, E, R>): Effect.Effect<Stream.Stream<A, E, R>, never, R | Scope.Scope> =>
+const prefetching = <A, E, R>(
+  settings: Settings<A, E, R>
+): Effect.Effect<Stream.Stream<A, E | WechatPayPagingError, R>, never, R | Scope.Scope> =>
   Effect.flatMap(
     Effect.runtime<R>(),
     (runtime) => {
@@ -254,13 +331,14 @@ const prefetching = <A, E, R>(settings: Settings<A, E, R>): Effect.Effect<Stream
       }
 
       // The head has answered with a page: that page, and the window for the next one.
-      const step = (items: ReadonlyArray<A>): Chunk.Chunk<A> | undefined => {
+      const step = (items: ReadonlyArray<A>): Chunk.Chunk<A> | undefined | WechatPayPagingError => {
         const head = window.shift()!
         const n = items.length
-        if (n === 0 || (endOnShortPage && n < limit)) {
+        const chunk = n === 0 ? undefined : emit(items, head.offset)
+        if (n === 0 || (endOnShortPage && n < limit) || isPagingError(chunk)) {
           done = true
           discard()
-          return n === 0 ? undefined : emit(items)
+          return chunk
         }
         const next = head.offset + n
         if (n < stride) {
@@ -269,13 +347,13 @@ const prefetching = <A, E, R>(settings: Settings<A, E, R>): Effect.Effect<Stream
           discard()
           stride = n
           start(next)
-          return emit(items)
+          return chunk
         }
         // Speculation held when the next request in flight starts where this page ended.
         if (window[0]?.offset !== next) discard()
         stride = Math.min(n, limit)
         fill(next)
-        return emit(items)
+        return chunk
       }
       const onAnswer = (): Pull<A, E, never> => {
         const head = window[0]!
@@ -283,7 +361,9 @@ const prefetching = <A, E, R>(settings: Settings<A, E, R>): Effect.Effect<Stream
         const cause = head.cause
         head.items = undefined
         head.cause = undefined
-        return items !== undefined ? Effect.succeed(step(items)) : Effect.failCause(cause!)
+        if (items === undefined) return Effect.failCause(cause!)
+        const chunk = step(items)
+        return isPagingError(chunk) ? Effect.fail(chunk) : Effect.succeed(chunk)
       }
       const pull: Pull<A, E, never> = Effect.suspend(() => {
         if (done) return succeedEnd
@@ -306,19 +386,45 @@ const prefetching = <A, E, R>(settings: Settings<A, E, R>): Effect.Effect<Stream
 /** `Paging.offset`. */
 export const offset = <A, E, R>(
   options: OffsetOptions<A, E, R>
-): Stream.Stream<A, E | WechatPayInvalidInputError, R> =>
+): Stream.Stream<A, E | WechatPayInvalidInputError | WechatPayPagingError, R> =>
   Stream.unwrapScoped(Effect.suspend(() => {
     // Checked once, up front: nothing is fetched when an option is wrong.
     const limit = decodeLimit(options.limit)
     if (limit._tag === "Left") return Effect.fail(invalid(options.operation, limit.left, "limit"))
     const concurrency = decodeConcurrency(options.concurrency ?? 1)
     if (concurrency._tag === "Left") return Effect.fail(invalid(options.operation, concurrency.left, "concurrency"))
+    const stalled = decodeStalled(options.maxStalledPages ?? DEFAULT_MAX_STALLED_PAGES)
+    if (stalled._tag === "Left") return Effect.fail(invalid(options.operation, stalled.left, "maxStalledPages"))
+    const maxPages = options.maxPages === undefined ? undefined : decodeMaxPages(options.maxPages)
+    if (maxPages?._tag === "Left") return Effect.fail(invalid(options.operation, maxPages.left, "maxPages"))
+    const distinct = options.distinct ?? false
+    if (typeof distinct === "function" && options.key !== undefined) {
+      return Effect.fail(
+        new WechatPayInvalidInputError({
+          operation: options.operation,
+          field: "distinct",
+          issue: "give key with distinct: true, or a distinct function alone, not both"
+        })
+      )
+    }
+    const key = typeof distinct === "function" ? distinct : options.key
+    if (distinct === true && key === undefined) {
+      return Effect.fail(
+        new WechatPayInvalidInputError({ operation: options.operation, field: "distinct", issue: "true needs a key" })
+      )
+    }
     const settings: Settings<A, E, R> = {
       fetch: options.fetch,
       limit: limit.right,
       concurrency: concurrency.right,
       endOnShortPage: options.endOnShortPage ?? false,
-      emit: emitter(options.distinct)
+      emit: emitter({
+        operation: options.operation,
+        key,
+        distinct: distinct !== false,
+        maxStalledPages: stalled.right,
+        maxPages: maxPages?.right
+      })
     }
     return settings.concurrency === 1 ? sequential(settings) : prefetching(settings)
   }))

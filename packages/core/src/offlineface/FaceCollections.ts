@@ -20,7 +20,13 @@
 import { Effect, Either, ParseResult, Schema, Stream } from "effect"
 import * as Paging from "../Paging.js"
 import { type Service as WechatPayClientService, WechatPayClient } from "../WechatPayClient.js"
-import { WechatPayInvalidInputError, type WechatPayRequestError } from "../WechatPayError.js"
+import {
+  printable,
+  WechatPayInvalidInputError,
+  WechatPayMismatchError,
+  type WechatPayPagingError,
+  type WechatPayRequestError
+} from "../WechatPayError.js"
 import { FaceCollection, FaceCollectionPage } from "./FaceCollection.js"
 
 /** The page size the endpoint's documented example uses. */
@@ -73,6 +79,12 @@ export interface ListFaceCollectionsParams {
 export interface GetFaceCollectionParams {
   /** 重采ID. The API identifies a collection by its id alone. */
   readonly collectionId: string
+  /**
+   * The organization the collection must belong to: checked against the
+   * answer (the API looks a collection up by its id alone), a
+   * `WechatPayMismatchError` when it belongs to another one. Absent, not checked.
+   */
+  readonly organizationId?: string | undefined
 }
 
 const CollectionId = Schema.String.pipe(
@@ -107,40 +119,94 @@ const listQuery = (
     Either.map((q) => [["organization_id", q.organization_id], ["offset", q.offset], ["limit", q.limit]] as const)
   )
 
+const mismatch = (operation: string, field: string, expected: string, actual: string) =>
+  new WechatPayMismatchError({ operation, field, expected: printable(expected), actual: printable(actual, 64) })
+
+// Every item of a page must be of the organization asked for: a page holding
+// another's fails whole, and nothing of it is emitted.
+const ofOrganization = (operation: string, organizationId: string) =>
+(
+  items: ReadonlyArray<FaceCollection>
+): Effect.Effect<ReadonlyArray<FaceCollection>, WechatPayMismatchError> => {
+  for (const item of items) {
+    if (item.organizationId !== organizationId) {
+      return Effect.fail(mismatch(operation, "organization_id", organizationId, item.organizationId))
+    }
+  }
+  return Effect.succeed(items)
+}
+
 const fetchPage = (
   client: WechatPayClientService,
-  query: ReadonlyArray<readonly [string, string]>
-) => Effect.map(client.execute({ method: "GET", path: PATH, query }, FaceCollectionPage), (page) => page.face_collections)
+  query: ReadonlyArray<readonly [string, string]>,
+  check: (items: ReadonlyArray<FaceCollection>) => Effect.Effect<ReadonlyArray<FaceCollection>, WechatPayMismatchError>
+) =>
+  Effect.flatMap(
+    client.execute({ method: "GET", path: PATH, query }, FaceCollectionPage),
+    (page) => check(page.face_collections)
+  )
 
 /**
  * One page: `GET /v3/offlineface/face-collections?organization_id=…&offset=…&limit=…`.
- * Every argument is checked before anything is sent.
+ * Every argument is checked before anything is sent; an answer holding an
+ * item of another organization is a `WechatPayMismatchError`.
  *
  * @since 0.1.0
  * @category Endpoints
  */
 export const listFaceCollections = (
   params: ListFaceCollectionsParams
-): Effect.Effect<ReadonlyArray<FaceCollection>, WechatPayInvalidInputError | WechatPayRequestError, WechatPayClient> =>
+): Effect.Effect<
+  ReadonlyArray<FaceCollection>,
+  WechatPayInvalidInputError | WechatPayRequestError | WechatPayMismatchError,
+  WechatPayClient
+> =>
   Effect.flatMap(listQuery("listFaceCollections", params), (query) =>
-    Effect.flatMap(WechatPayClient, (client) => fetchPage(client, query)))
+    Effect.flatMap(
+      WechatPayClient,
+      (client) => fetchPage(client, query, ofOrganization("listFaceCollections", params.organizationId))
+    ))
 
 /**
  * One collection: `GET /v3/offlineface/face-collections/{collection_id}`.
+ * An answer about another collection than the one asked for, or (with
+ * `organizationId`) of another organization, is a `WechatPayMismatchError`.
  *
  * @since 0.1.0
  * @category Endpoints
  */
 export const getFaceCollection = (
   params: GetFaceCollectionParams
-): Effect.Effect<FaceCollection, WechatPayInvalidInputError | WechatPayRequestError, WechatPayClient> =>
-  Schema.decodeUnknownEither(CollectionId)(params.collectionId).pipe(
-    Either.mapLeft((error) => invalid("getFaceCollection", error, "collectionId")),
-    Effect.flatMap((id) =>
-      Effect.flatMap(WechatPayClient, (client) =>
-        client.execute({ method: "GET", path: `${PATH}/${encodeURIComponent(id)}` }, FaceCollection))
-    )
-  )
+): Effect.Effect<
+  FaceCollection,
+  WechatPayInvalidInputError | WechatPayRequestError | WechatPayMismatchError,
+  WechatPayClient
+> =>
+  Effect.suspend((): Effect.Effect<
+    FaceCollection,
+    WechatPayInvalidInputError | WechatPayRequestError | WechatPayMismatchError,
+    WechatPayClient
+  > => {
+    const operation = "getFaceCollection"
+    const id = Schema.decodeUnknownEither(CollectionId)(params.collectionId)
+    if (Either.isLeft(id)) return Effect.fail(invalid(operation, id.left, "collectionId"))
+    const organizationId = params.organizationId
+    if (organizationId !== undefined) {
+      const checked = Schema.decodeUnknownEither(OrganizationId)(organizationId)
+      if (Either.isLeft(checked)) return Effect.fail(invalid(operation, checked.left, "organizationId"))
+    }
+    const collectionId = id.right
+    return Effect.flatMap(WechatPayClient, (client) =>
+      Effect.flatMap(
+        client.execute({ method: "GET", path: `${PATH}/${encodeURIComponent(collectionId)}` }, FaceCollection),
+        (item) =>
+          item.collectionId !== collectionId
+            ? Effect.fail(mismatch(operation, "collection_id", collectionId, item.collectionId))
+            : organizationId !== undefined && item.organizationId !== organizationId
+            ? Effect.fail(mismatch(operation, "organization_id", organizationId, item.organizationId))
+            : Effect.succeed(item)
+      ))
+  })
 
 /**
  * @since 0.1.0
@@ -157,13 +223,20 @@ export interface AllCollectionsOptions {
    */
   readonly endOnShortPage?: boolean | undefined
   /**
-   * Drop an item whose `collection_id` was already emitted in this run. Offset
-   * paging over a list that changes meanwhile can repeat an item (one inserted
-   * before the offset pushes the rest down) or skip one (one removed before it
-   * pulls the rest up): this option removes the repeats; nothing can recover a
-   * skip but a second listing. Costs memory for every id seen.
+   * Drop an item whose `collection_id` was already emitted among the last
+   * four pages. Offset paging over a list that changes meanwhile can repeat
+   * an item (one inserted before the offset pushes the rest down) or skip one
+   * (one removed before it pulls the rest up): this option removes the
+   * repeats; nothing can recover a skip but a second listing. Memory stays
+   * bounded (`Paging.offset`'s `distinct`).
    */
   readonly distinct?: boolean | undefined
+  /**
+   * A hard bound on the pages of the listing: past it, a
+   * `WechatPayPagingError` `TooManyPages` (never a silent end). Absent, none;
+   * a listing still always ends (see `allCollections`).
+   */
+  readonly maxPages?: number | undefined
   /**
    * Pages fetched ahead, in flight at once. Default 1 (one page at a time).
    * Output order and exactly-once delivery are kept; requests are speculative
@@ -187,6 +260,12 @@ export interface AllCollectionsOptions {
  *   either ends after the last item or fails with a typed error.
  * - Arguments are checked before the first request (`WechatPayInvalidInputError`).
  * - The list can shift under offset paging while it is read: see `distinct`.
+ * - Answers are checked against the request: a page holding an item of
+ *   another organization fails the stream with a `WechatPayMismatchError`,
+ *   and nothing of it is emitted.
+ * - Every listing ends: three pages in a row bringing no new `collection_id`
+ *   (the same page at every offset) fail it with a `WechatPayPagingError`
+ *   `NoProgress`; `maxPages` bounds it outright.
  * - `concurrency: n` fetches up to n pages ahead, in order.
  * - The paging itself is `Paging.offset`'s.
  *
@@ -207,9 +286,14 @@ export interface AllCollectionsOptions {
 export const allCollections = (
   organizationId: string,
   options: AllCollectionsOptions = {}
-): Stream.Stream<FaceCollection, WechatPayInvalidInputError | WechatPayRequestError, WechatPayClient> =>
+): Stream.Stream<
+  FaceCollection,
+  WechatPayInvalidInputError | WechatPayRequestError | WechatPayMismatchError | WechatPayPagingError,
+  WechatPayClient
+> =>
   Stream.unwrap(Effect.suspend(() => {
     const limit = options.limit ?? DEFAULT_LIMIT
+    const check = ofOrganization("allCollections", organizationId)
     // Checked once, up front (the organization and the limit here, the rest by
     // the paging engine): nothing is sent when an argument is wrong. The query
     // of every later offset is valid once the first one is.
@@ -221,8 +305,10 @@ export const allCollections = (
           limit,
           concurrency: options.concurrency,
           endOnShortPage: options.endOnShortPage,
-          distinct: options.distinct === true ? collectionIdOf : undefined,
-          fetch: (offset, limit) => fetchPage(client, pageQuery(organizationId, offset, limit))
+          maxPages: options.maxPages,
+          fetch: (offset, limit) => fetchPage(client, pageQuery(organizationId, offset, limit), check),
+          key: collectionIdOf,
+          distinct: options.distinct === true
         }))
     )
   }))

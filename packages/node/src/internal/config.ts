@@ -4,23 +4,12 @@
  *
  * @internal
  */
-import { Credentials, WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
-import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import { ApiV3Key, Credentials, WechatPayClient, WechatPayConfig, WechatPayError } from "@effect-wechatpay/core"
+import { Config, Effect, Option, Redacted } from "effect"
 import * as Fs from "node:fs/promises"
 
-/** @internal */
-export const variables = {
-  mchid: "WECHATPAY_MCHID",
-  merchantSerial: "WECHATPAY_MERCHANT_SERIAL",
-  privateKeyFile: "WECHATPAY_PRIVATE_KEY_FILE",
-  privateKey: "WECHATPAY_PRIVATE_KEY",
-  publicKeyId: "WECHATPAY_PUBLIC_KEY_ID",
-  publicKeyFile: "WECHATPAY_PUBLIC_KEY_FILE",
-  publicKey: "WECHATPAY_PUBLIC_KEY",
-  platformCertFiles: "WECHATPAY_PLATFORM_CERT_FILES",
-  baseUrl: "WECHATPAY_BASE_URL",
-  requestsPerSecond: "WECHATPAY_REQUESTS_PER_SECOND"
-} as const
+/** @internal The one table of names: core's. */
+export const variables = WechatPayConfig.variables
 
 const V = variables
 
@@ -72,6 +61,8 @@ export interface Input {
   readonly privateKey: PemSource<Redacted.Redacted<string>>
   readonly publicKey?: ({ readonly id: string } & PemSource<string>) | undefined
   readonly platformCertificateFiles?: ReadonlyArray<string> | undefined
+  /** Platform certificates as PEM text (`WECHATPAY_PLATFORM_CERTS`), instead of files. */
+  readonly platformCertificatePem?: string | undefined
 }
 
 /** @internal */
@@ -83,15 +74,22 @@ export interface Loaded {
 
 const NO_VERIFICATION_KEY =
   `no WeChat Pay verification key: set ${V.publicKeyId} with ${V.publicKeyFile} (or ${V.publicKey}) for public-key mode, ` +
-  `or ${V.platformCertFiles} for certificate mode (both for migration)`
+  `or ${V.platformCertFiles} (or ${V.platformCerts}) for certificate mode (both for migration)`
 
 const CERTIFICATE_SETTING = /^verification\.platformCertificates(?:\[(\d+)\])?$/
 
 /** @internal */
-export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =>
+export const loadInput = (
+  input: Input,
+  options: Credentials.MakeOptions = {}
+): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =>
   Effect.gen(function*() {
     const certificateFiles = input.platformCertificateFiles ?? []
-    if (input.publicKey === undefined && certificateFiles.length === 0) {
+    const certificatePem = input.platformCertificatePem
+    if (
+      options.requireVerification !== false && input.publicKey === undefined && certificateFiles.length === 0 &&
+      certificatePem === undefined
+    ) {
       return yield* configError(V.publicKeyId, NO_VERIFICATION_KEY)
     }
     const privateKeyFile = "file" in input.privateKey ? input.privateKey.file : undefined
@@ -106,7 +104,9 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
         : normalizePem(input.publicKey.pem)
       publicKey = { id: input.publicKey.id, pem }
     }
-    const certificates = yield* Effect.forEach(certificateFiles, (path) => readPemFile(path, V.platformCertFiles))
+    const certificates = certificatePem !== undefined
+      ? [normalizePem(certificatePem)]
+      : yield* Effect.forEach(certificateFiles, (path) => readPemFile(path, V.platformCertFiles))
 
     const inFile = (path: string | undefined, issue: string) => path === undefined ? issue : `${path}: ${issue}`
     const rename = (error: WechatPayError.WechatPayConfigError): WechatPayError.WechatPayConfigError => {
@@ -132,6 +132,7 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
           return configError(V.baseUrl, issue)
       }
       const certificate = CERTIFICATE_SETTING.exec(setting)
+      if (certificate !== null && certificatePem !== undefined) return configError(V.platformCerts, issue)
       if (certificate !== null) {
         const index = certificate[1]
         return configError(
@@ -148,7 +149,7 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
         publicKey,
         platformCertificates: certificates.length === 0 ? undefined : certificates
       }
-    }).pipe(Effect.mapError(rename))
+    }, options).pipe(Effect.mapError(rename))
     return { credentials, rename }
   })
 
@@ -156,25 +157,8 @@ export const loadInput = (input: Input): Effect.Effect<Loaded, WechatPayError.We
 
 const isSet = (value: string) => value.trim() !== ""
 
-const required = (name: string): Config.Config<string> =>
-  Config.string(name).pipe(
-    Config.mapOrFail((value) =>
-      isSet(value) ? Either.right(value.trim()) : Either.left(ConfigError.InvalidData([], "is empty"))
-    )
-  )
-
-/** A blank value counts as unset. */
-const optional = (name: string): Config.Config<Option.Option<string>> =>
-  Config.string(name).pipe(
-    Config.option,
-    Config.map((value) => Option.filter(Option.map(value, (text) => text.trim()), isSet))
-  )
-
-const optionalRedacted = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
-  Config.redacted(name).pipe(
-    Config.option,
-    Config.map(Option.filter((value) => isSet(Redacted.value(value))))
-  )
+// One rule per setting, core's: blank counts as unset, text is trimmed, secrets are taken as written.
+const { optional, optionalRedacted, required } = WechatPayConfig
 
 const settings = Config.all({
   mchid: required(V.mchid),
@@ -184,11 +168,19 @@ const settings = Config.all({
   publicKeyId: optional(V.publicKeyId),
   publicKeyFile: optional(V.publicKeyFile),
   publicKey: optional(V.publicKey),
-  platformCertFiles: optional(V.platformCertFiles)
+  platformCertFiles: optional(V.platformCertFiles),
+  platformCerts: optional(V.platformCerts)
 })
 
-/** @internal */
-export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> = Effect.gen(
+/**
+ * `Credentials` from the environment; with `requireVerification: false`
+ * (certificate mode with downloaded certificates) no verification key is needed.
+ *
+ * @internal
+ */
+export const loadCredentialsConfigWith = (
+  options: Credentials.MakeOptions
+): Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> => Effect.gen(
   function*() {
     const raw = yield* Effect.mapError(settings, Credentials.fromConfigError)
     const fail = (setting: string, issue: string) => Effect.fail(configError(setting, issue))
@@ -228,6 +220,9 @@ export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatP
       publicKey = { id: raw.publicKeyId.value, ...publicKeySource.value }
     }
 
+    if (Option.isSome(raw.platformCertFiles) && Option.isSome(raw.platformCerts)) {
+      return yield* fail(V.platformCerts, `set ${V.platformCertFiles} or ${V.platformCerts}, not both`)
+    }
     let platformCertificateFiles: ReadonlyArray<string> | undefined
     if (Option.isSome(raw.platformCertFiles)) {
       platformCertificateFiles = raw.platformCertFiles.value.split(",").map((path) => path.trim()).filter(isSet)
@@ -241,10 +236,15 @@ export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatP
       serialNo: raw.serialNo,
       privateKey,
       publicKey,
-      platformCertificateFiles
-    })
+      platformCertificateFiles,
+      platformCertificatePem: Option.getOrUndefined(raw.platformCerts)
+    }, options)
   }
 )
+
+/** @internal */
+export const loadCredentialsConfig: Effect.Effect<Loaded, WechatPayError.WechatPayConfigError> =
+  loadCredentialsConfigWith({})
 
 /** @internal */
 export const loadBaseUrl: Effect.Effect<string, WechatPayError.WechatPayConfigError> = Effect.gen(function*() {
@@ -269,5 +269,38 @@ export const loadRequestsPerSecond: Effect.Effect<number | undefined, WechatPayE
       return yield* configError(V.requestsPerSecond, `${issue}, written as a plain decimal (e.g. 150 or 2.5)`)
     }
     return value
+  }
+)
+
+/**
+ * The APIv3 key from `WECHATPAY_APIV3_KEY` or the file `WECHATPAY_APIV3_KEY_FILE` names (one of them; a
+ * file's trailing line break is not part of the key), checked for 32 bytes. Neither the value nor the
+ * file's content is ever in an error.
+ *
+ * @internal
+ */
+export const loadApiV3Key: Effect.Effect<Redacted.Redacted<string>, WechatPayError.WechatPayConfigError> = Effect.gen(
+  function*() {
+    const raw = yield* Effect.mapError(
+      Config.all({ file: optional(V.apiV3KeyFile), value: optionalRedacted(V.apiV3Key) }),
+      Credentials.fromConfigError
+    )
+    if (Option.isSome(raw.file) && Option.isSome(raw.value)) {
+      return yield* configError(V.apiV3Key, `set ${V.apiV3KeyFile} or ${V.apiV3Key}, not both`)
+    }
+    if (Option.isSome(raw.value)) return yield* ApiV3Key.make(raw.value.value, V.apiV3Key)
+    if (Option.isNone(raw.file)) {
+      return yield* configError(
+        V.apiV3Key,
+        `is not set: give the APIv3 key (32 characters, set in the merchant platform), or a file holding it in ${V.apiV3KeyFile}`
+      )
+    }
+    const path = raw.file.value
+    const cannotRead = (error: unknown) => configError(V.apiV3KeyFile, `cannot read file ${path} (${errnoCode(error)})`)
+    const stats = yield* Effect.tryPromise({ try: () => Fs.stat(path), catch: cannotRead })
+    if (!stats.isFile()) return yield* configError(V.apiV3KeyFile, `${path} is not a regular file`)
+    if (stats.size > 1024) return yield* configError(V.apiV3KeyFile, `${path} is larger than 1024 bytes: not an APIv3 key`)
+    const text = yield* Effect.tryPromise({ try: () => Fs.readFile(path, "utf8"), catch: cannotRead })
+    return yield* ApiV3Key.make(Redacted.make(text.replace(/\r?\n$/, "")), `${V.apiV3KeyFile} (${path})`)
   }
 )

@@ -89,6 +89,8 @@ export interface State {
   charges: number
   /** Private keys by the serial WeChat Pay publishes their public half under. */
   readonly decryptors: ReadonlyMap<string, KeyObject>
+  /** Contract changes not yet notified (a signing, a termination), oldest first; the sandbox drains it. */
+  readonly changes: Array<{ readonly user: User; readonly contract: Contract }>
 }
 
 const time = (ms: number): string => {
@@ -107,7 +109,8 @@ export const makeState = (mchid: string, decryptors: ReadonlyMap<string, KeyObje
     presigns: [],
     updates: [],
     charges: 0,
-    decryptors
+    decryptors,
+    changes: []
   }
   const seed = [
     ["student-0001", "2088000000000001", "张三", "STUDENT", "三年级二班", "CONTRACTED"],
@@ -457,6 +460,7 @@ export const routes: ReadonlyArray<Route> = [
       }
       contract.contractState = "TERMINATED"
       contract.contractTerminatedTime = time(ctx.now)
+      state.changes.push({ user, contract })
       return { status: 204 }
     }
   },
@@ -503,3 +507,52 @@ export const match = (method: string, path: string): Match => {
   }
   return wrongMethod ? { _tag: "WrongMethod" } : { _tag: "None" }
 }
+
+/** The appid the sandbox's contracts are signed under (the K12 mini program). */
+export const SANDBOX_APPID = "wxd678efh567hg6787"
+
+/**
+ * A user signs (or signs again) in WeChat: a new contract in force. `undefined` when there is no such user;
+ * a user whose contract is in force keeps it (no change).
+ */
+export const signContract = (
+  state: State,
+  organizationId: string,
+  outUserId: string,
+  now: number
+): Contract | undefined => {
+  const user = state.users.get(`${organizationId}/${outUserId}`)
+  if (user === undefined) return undefined
+  const current = user.contractId === undefined ? undefined : state.contracts.get(user.contractId)
+  if (current !== undefined && current.contractState === "CONTRACTED") return current
+  const contract: Contract = {
+    contractId: `CI${randomBytes(8).toString("hex").toUpperCase()}`,
+    useId: user.useId,
+    organizationId,
+    openid: `openid-${user.useId}`,
+    contractState: "CONTRACTED",
+    contractSignedTime: time(now),
+    contractTerminatedTime: undefined,
+    contractMode: "LIMIT_NONE"
+  }
+  state.contracts.set(contract.contractId, contract)
+  user.contractId = contract.contractId
+  state.changes.push({ user, contract })
+  return contract
+}
+
+/** The decrypted resource of the `FACEPAY.USER_STATE_CHANGE` WeChat Pay sends for `change`. */
+export const userStateChange = (
+  state: State,
+  change: { readonly user: User; readonly contract: Contract },
+  now: number
+): Record<string, unknown> => ({
+  user_id: change.user.useId,
+  out_user_id: change.user.outUserId,
+  organization_id: change.user.organizationId,
+  mch_id: state.mchid,
+  notify_create_time: time(now),
+  appid: SANDBOX_APPID,
+  openid: change.contract.openid,
+  contract_id: change.contract.contractId
+})

@@ -18,11 +18,15 @@ import {
 import * as Certificate from "../Certificate.js"
 import * as FaceCollections from "../FaceCollections.js"
 import * as Faults from "../Faults.js"
+import type * as Notifications from "../Notifications.js"
 import type * as Sandbox from "../Sandbox.js"
 import * as K12 from "./k12.js"
+import * as NotificationSender from "./notifications.js"
 
 const schema = "WECHATPAY2-SHA256-RSA2048"
 const listPath = "/v3/offlineface/face-collections"
+const certificatesPath = "/v3/certificates"
+const FIVE_YEARS_MS = 5 * 365 * 86_400_000
 
 /** @internal */
 export const defaults = {
@@ -228,7 +232,11 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
       wechatpayPublicKeyId: options.wechatpayPublicKeyId ?? defaults.wechatpayPublicKeyId,
       wechatpayPublicKeyPem: spki(keys.wechatpay),
       platformCertificatePem: certificate.pem,
-      platformCertificateSerial: certificate.serialNumber
+      platformCertificateSerial: certificate.serialNumber,
+      apiV3Key: options.apiV3Key ?? randomApiV3Key()
+    }
+    if (Buffer.byteLength(config.apiV3Key, "utf8") !== 32) {
+      return yield* Effect.dieMessage("Sandbox option apiV3Key must be 32 bytes")
     }
     const settings = yield* Effect.try(() => ({
       defaultLimit: positiveInt("defaultLimit", options.defaultLimit, defaults.defaultLimit, 1),
@@ -248,9 +256,17 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
       merchantPublicKey: createPublicKey(keys.merchant),
       publicKeySigner: { serial: config.wechatpayPublicKeyId, key: keys.wechatpay },
       certificateSigner: { serial: config.platformCertificateSerial, key: keys.platform },
-      faults: options.faults ?? Faults.none
+      certificate,
+      faults: options.faults ?? Faults.none,
+      notifications: options.notifications ?? {}
     })
   })
+
+const randomApiV3Key = (): string => {
+  let s = ""
+  for (const b of randomBytes(32)) s += alphabet.charAt(b % 62)
+  return s
+}
 
 interface Internals {
   readonly config: Sandbox.SandboxConfig
@@ -265,7 +281,9 @@ interface Internals {
   readonly merchantPublicKey: KeyObject
   readonly publicKeySigner: Signer
   readonly certificateSigner: Signer
+  readonly certificate: Certificate.Certificate
   readonly faults: Faults.Faults
+  readonly notifications: Notifications.Options
 }
 
 const makeService = (self: Internals): Sandbox.Service => {
@@ -280,18 +298,100 @@ const makeService = (self: Internals): Sandbox.Service => {
   let quotaWindow: Array<number> = []
   let routeSeqs: Array<number> = [] // per fault bound to a route: requests of that route seen
   // The product's state; encrypted fields are decrypted with the key their request's Wechatpay-Serial names.
-  const product = K12.makeState(
-    config.mchid,
-    new Map([
-      [config.wechatpayPublicKeyId, self.publicKeySigner.key],
-      [config.platformCertificateSerial, self.certificateSigner.key]
-    ])
-  )
+  const decryptors = new Map([
+    [config.wechatpayPublicKeyId, self.publicKeySigner.key],
+    [config.platformCertificateSerial, self.certificateSigner.key]
+  ])
+  const product = K12.makeState(config.mchid, decryptors)
+
+  // The platform certificates: the configured one, then those `rotateCertificate` added. Each signs
+  // answers from its `signFrom` on (the latest such wins); the download lists those not expired.
+  interface HeldCertificate {
+    readonly certificate: Certificate.Certificate
+    readonly key: KeyObject
+    signFrom: number | undefined
+  }
+  const platformCertificates: Array<HeldCertificate> = [
+    { certificate: self.certificate, key: self.certificateSigner.key, signFrom: Number.NEGATIVE_INFINITY }
+  ]
+  const certificateSignerAt = (now: number): Signer => {
+    let best: HeldCertificate | undefined
+    for (const held of platformCertificates) {
+      if (held.signFrom !== undefined && held.signFrom <= now && (best === undefined || held.signFrom >= (best.signFrom ?? 0))) {
+        best = held
+      }
+    }
+    return best === undefined ? self.certificateSigner : { serial: best.certificate.serialNumber, key: best.key }
+  }
+  const infoOf = (held: HeldCertificate): Sandbox.PlatformCertificateInfo => ({
+    serial: held.certificate.serialNumber,
+    pem: held.certificate.pem,
+    effectiveTime: held.certificate.notBefore.getTime(),
+    expireTime: held.certificate.notAfter.getTime(),
+    signFrom: held.signFrom === undefined || !Number.isFinite(held.signFrom) ? undefined : held.signFrom
+  })
+  const listed = (now: number) => platformCertificates.filter((held) => held.certificate.notAfter.getTime() > now)
+
+  const certificatesRoute = (rawQuery: string, now: number): RouteResult => {
+    if (config.mode === "publicKey") {
+      // What WeChat Pay answers a merchant it issues no certificate to (public-key mode only).
+      return notFound(
+        "RESOURCE_NOT_EXISTS",
+        "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥 (no platform certificate available: " +
+          "apply for the WeChat Pay public key under API security)"
+      )
+    }
+    const algorithm = new URLSearchParams(rawQuery).get("algorithm_type") ?? "RSA"
+    if (algorithm !== "RSA" && algorithm !== "SM2" && algorithm !== "ALL") {
+      return {
+        status: 400,
+        json: problemBody({
+          status: 400,
+          code: "PARAM_ERROR",
+          message: "algorithm_type must be RSA, SM2 or ALL",
+          detail: { field: "algorithm_type", value: algorithm, issue: "unknown", location: "query" }
+        })
+      }
+    }
+    const data = algorithm === "SM2" ? [] : listed(now).map((held) => {
+      const nonce = randomNonce().slice(0, 12)
+      return {
+        serial_no: held.certificate.serialNumber,
+        effective_time: NotificationSender.beijingTime(held.certificate.notBefore.getTime()),
+        expire_time: NotificationSender.beijingTime(held.certificate.notAfter.getTime()),
+        encrypt_certificate: {
+          algorithm: "AEAD_AES_256_GCM",
+          nonce,
+          associated_data: "certificate",
+          ciphertext: NotificationSender.encrypt(config.apiV3Key, nonce, "certificate", held.certificate.pem)
+        }
+      }
+    })
+    return { status: 200, json: { data } }
+  }
 
   const wrongSerials = {
     publicKey: config.wechatpayPublicKeyId.replace(/[0-9]{4}$/, (d) => (d === "9999" ? "9998" : "9999")),
     certificate: Certificate.randomSerialNumber()
   }
+
+  // Notifications are signed as WeChat Pay signs them in each mode; in migration mode with the public key
+  // (a callback may carry a PUB_KEY_ID_… while the merchant's requests still use certificates).
+  const notificationSigner = config.mode === "certificate" ? self.certificateSigner : self.publicKeySigner
+  const sender = NotificationSender.makeSender({
+    signer: notificationSigner,
+    wrongSerial: notificationSigner === self.publicKeySigner ? wrongSerials.publicKey : wrongSerials.certificate,
+    apiV3Key: config.apiV3Key,
+    options: self.notifications
+  })
+  /** Sends a notification for every contract change the routes (or `signContract`) made. */
+  const notifyChanges = Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const changes = product.changes.splice(0, product.changes.length)
+    for (const change of changes) {
+      yield* sender.send("FACEPAY.USER_STATE_CHANGE", K12.userStateChange(product, change, now))
+    }
+  })
 
   const record = (r: Sandbox.RequestRecord) => {
     if (settings.historySize === 0) return
@@ -435,6 +535,7 @@ const makeService = (self: Internals): Sandbox.Service => {
     const { path } = splitUrl(req.url)
     if (req.method === "GET" && path === listPath) return "listFaceCollections"
     if (req.method === "GET" && path.startsWith(listPath + "/")) return "getFaceCollection"
+    if (req.method === "GET" && path === certificatesPath) return "downloadCertificates"
     const found = K12.match(req.method, path)
     return found._tag === "Route" ? found.route.name : undefined
   }
@@ -442,6 +543,7 @@ const makeService = (self: Internals): Sandbox.Service => {
   const route = (req: Sandbox.SandboxRequest, cap: number | undefined, serial: string | undefined, now: number): RouteResult => {
     const { path, rawQuery } = splitUrl(req.url)
     if (req.method === "GET" && path === listPath) return list(rawQuery, cap)
+    if (req.method === "GET" && path === certificatesPath) return certificatesRoute(rawQuery, now)
     if (req.method === "GET" && path.startsWith(listPath + "/")) {
       const rest = path.slice(listPath.length + 1)
       if (rest !== "" && !rest.includes("/")) return getOne(rest)
@@ -576,6 +678,7 @@ const makeService = (self: Internals): Sandbox.Service => {
           }
           return routed
         })
+        yield* notifyChanges
         if (result.status === -1) return "reset" as const
 
         let json = result.json
@@ -591,13 +694,9 @@ const makeService = (self: Internals): Sandbox.Service => {
           body = body.slice(0, Math.max(1, Math.floor(body.length / 2)))
         }
 
-        const signer = config.mode === "publicKey"
+        const signer = config.mode === "publicKey" || requestSerial === config.wechatpayPublicKeyId && config.mode === "migration"
           ? self.publicKeySigner
-          : config.mode === "certificate"
-          ? self.certificateSigner
-          : requestSerial === config.wechatpayPublicKeyId
-          ? self.publicKeySigner
-          : self.certificateSigner
+          : certificateSignerAt(now)
         let timestamp = Math.floor(now / 1000)
         if (pick("stale") !== undefined) {
           applied.push("stale")
@@ -695,7 +794,57 @@ const makeService = (self: Internals): Sandbox.Service => {
         quotaWindow = []
       }),
     itemAt: (organizationId, index) => FaceCollections.itemAt(data, organizationId, index),
-    expectedItems: (organizationId) => FaceCollections.expectedItems(data, organizationId)
+    expectedItems: (organizationId) => FaceCollections.expectedItems(data, organizationId),
+    signContract: (user) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const contract = K12.signContract(product, user.organizationId, user.outUserId, now)
+        if (contract === undefined) {
+          return yield* Effect.dieMessage(`no user ${user.outUserId} in organization ${user.organizationId}`)
+        }
+        yield* notifyChanges
+        return contract.contractId
+      }),
+    buildNotification: (options) =>
+      sender.build(options.eventType ?? "FACEPAY.USER_STATE_CHANGE", options.resource, options.faults ?? [], options.id),
+    userStateChange: (user) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const found = product.users.get(`${user.organizationId}/${user.outUserId}`)
+        const contract = found?.contractId === undefined ? undefined : product.contracts.get(found.contractId)
+        if (found === undefined || contract === undefined) {
+          return yield* Effect.dieMessage(`no contract for ${user.outUserId} in organization ${user.organizationId}`)
+        }
+        return K12.userStateChange(product, { user: found, contract }, now)
+      }),
+    platformCertificates: Effect.map(Clock.currentTimeMillis, (now) => listed(now).map(infoOf)),
+    rotateCertificate: (options = {}) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const pem = options.privateKeyPem ?? (yield* generateOne)
+        const key = yield* Effect.try(() => privateKeyFrom("rotateCertificate privateKeyPem", pem)).pipe(Effect.orDie)
+        const notBefore = options.effectiveAt ?? now
+        const certificate = Certificate.makeSelfSigned({
+          privateKey: key,
+          notBefore: new Date(notBefore),
+          notAfter: new Date(options.expireAt ?? notBefore + FIVE_YEARS_MS),
+          serialNumber: options.serial
+        })
+        const held: HeldCertificate = { certificate, key, signFrom: options.signFrom }
+        platformCertificates.push(held)
+        decryptors.set(certificate.serialNumber, key)
+        return infoOf(held)
+      }),
+    signWithCertificate: (serial) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          const held = platformCertificates.find((candidate) => candidate.certificate.serialNumber === serial)
+          if (held === undefined) throw new Error(`no platform certificate ${serial} in the sandbox`)
+          held.signFrom = now
+        })),
+    deliveries: sender.deliveries,
+    setNotificationFaults: sender.setFaults,
+    notificationsSettled: sender.settled
   }
 }
 

@@ -11,8 +11,8 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Duration, Effect, FiberRef, Stream } from "effect"
-import type { Service as Exchange } from "../../Exchange.js"
-import { WechatPayTransportError } from "../../WechatPayError.js"
+import { protocolFailure, type Service as Exchange } from "../../Exchange.js"
+import { printable, WechatPayTransportError } from "../../WechatPayError.js"
 import * as ExchangeAttempt from "../exchangeAttempt.js"
 import type { Received } from "../exchangeAttempt.js"
 import type { Prepared } from "./prepared.js"
@@ -34,7 +34,7 @@ const describeCause = (error: HttpClientError.HttpClientError): string => {
   const cause = error.cause
   const inner = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
   const message = inner instanceof Error ? inner.message : undefined
-  return [error.reason, causeCode(error), message].filter((part) => part !== undefined && part !== "").join(": ")
+  return printable([error.reason, causeCode(error), message].filter((part) => part !== undefined && part !== "").join(": "))
 }
 
 // The body, read up to `limit` bytes: a larger one fails as it arrives.
@@ -80,15 +80,17 @@ export const overHttpClient = (http: HttpClient.HttpClient, maxBytes: number): S
   if (request.body !== undefined) {
     httpRequest = HttpClientRequest.bodyText(httpRequest, request.body, "application/json")
   }
-  const transportError = (error: HttpClientError.HttpClientError) =>
-    new WechatPayTransportError({
+  const transportError = (error: HttpClientError.HttpClientError) => {
+    const protocol = protocolFailure(error.cause)
+    return new WechatPayTransportError({
       method: request.method,
       path: request.path,
       // ECONNREFUSED: no byte of the request left.
-      reason: causeCode(error) === "ECONNREFUSED" ? "Refused" : "Connection",
-      description: describeCause(error),
+      reason: protocol !== undefined ? "Protocol" : causeCode(error) === "ECONNREFUSED" ? "Refused" : "Connection",
+      description: protocol ?? describeCause(error),
       attempts: attemptNo
     })
+  }
   return http.execute(httpRequest).pipe(
     Effect.flatMap((response) =>
       Effect.map(boundedText(response, maxBytes), (text): Received => ({

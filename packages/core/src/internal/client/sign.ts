@@ -12,8 +12,12 @@ import type { Prepared } from "./prepared.js"
 export interface SignEnv {
   readonly signer: Signer
   readonly userAgent: string
-  /** The serial the client accepts answers under, sent unless the request names another. */
-  readonly acceptSerial: string
+  /**
+   * The serial the client accepts answers under, sent unless the request names
+   * another: fixed, or read at each attempt's clock time (a rotating set;
+   * `undefined` sends no header).
+   */
+  readonly acceptSerial: string | ((nowMillis: number) => string | undefined)
 }
 
 export const signedHeaders = (env: SignEnv, request: Prepared): Effect.Effect<Record<string, string>> =>
@@ -21,6 +25,7 @@ export const signedHeaders = (env: SignEnv, request: Prepared): Effect.Effect<Re
     const timestamp = Math.floor(now / 1000)
     const nonce = Protocol.nonce()
     const message = Protocol.requestMessage(request.method, request.canonicalUrl, timestamp, nonce, request.body ?? "")
+    const serial = typeof env.acceptSerial === "string" ? env.acceptSerial : env.acceptSerial(now)
     return Effect.map(env.signer.sign(message), (signature) => {
       const headers: Record<string, string> = {
         Authorization: Protocol.authorization({
@@ -32,8 +37,10 @@ export const signedHeaders = (env: SignEnv, request: Prepared): Effect.Effect<Re
         }),
         Accept: "application/json",
         "User-Agent": env.userAgent,
-        "Wechatpay-Serial": env.acceptSerial
+        "Wechatpay-Serial": serial ?? ""
       }
+      // Only a download with no certificate held yet sends none (the object built as before on every other path).
+      if (serial === undefined) delete headers["Wechatpay-Serial"]
       if (request.body !== undefined) headers["Content-Type"] = "application/json"
       const extra = request.headers
       if (extra !== undefined) {
