@@ -3,7 +3,7 @@
  *
  * 1. In memory: the sandbox's `HttpClient` stands in for the network. No port, no real time: `it.effect`
  *    runs on the `TestClock`, and the sandbox signs and checks with that clock too.
- * 2. Over loopback HTTP: the real Node layer (undici, node:crypto) against `SandboxServer.serve`.
+ * 2. Over loopback HTTP: the real Node layer (node:http, node:crypto) against `SandboxServer.serve`.
  *
  * Both sign every request and verify every response exactly as against WeChat Pay.
  * Run: `npx vitest run examples/sandbox.test.ts`.

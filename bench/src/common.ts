@@ -21,6 +21,7 @@ export interface SandboxInfo {
 
 export const contenderNames = [
   "floor",
+  "floor-http",
   "effect-node",
   "effect-webcrypto",
   "axios-plugin",
@@ -31,6 +32,7 @@ export type ContenderName = (typeof contenderNames)[number]
 
 export const contenderLabels: Record<ContenderName, string> = {
   floor: "floor: fetch + node:crypto",
+  "floor-http": "floor: node:http (keep-alive Agent) + node:crypto",
   "effect-node": "effect-wechatpay, node layer",
   "effect-webcrypto": "effect-wechatpay, WebCrypto signer/verifier",
   "axios-plugin": "wechatpay-axios-plugin 0.9",

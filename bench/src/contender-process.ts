@@ -16,6 +16,8 @@ const prepare = async (task: Task): Promise<Listing> => {
   switch (task.contender) {
     case "floor":
       return (await import("./contenders/floor.js")).prepare(task)
+    case "floor-http":
+      return (await import("./contenders/floorHttp.js")).prepare(task)
     case "effect-node":
       return (await import("./contenders/effect.js")).prepareNode(task)
     case "effect-webcrypto":

@@ -1,7 +1,7 @@
 /**
  * This library, as its README shows: `FaceCollections.allCollections` over
  * `NodeWechatPayClient.layer` (node:crypto signer and verifier, core's
- * `Exchange` over an undici keep-alive agent), or over core's
+ * `Exchange` over node:http keep-alive agents), or over core's
  * `WechatPayClient.layerWebCrypto` with the same transport. The stream is folded into the count and checksum (a sink
  * holding no item).
  */
@@ -50,7 +50,7 @@ const run = async (
 export const prepareNode = (task: Task): Promise<Listing> =>
   run(task, NodeWechatPayClient.layer(clientOptions(task)).pipe(Layer.provide(credentials(task))))
 
-// The node layer's transport (its Exchange over undici, and the HttpClient), so only the crypto differs.
+// The node layer's transport (its Exchange over node:http, and the HttpClient), so only the crypto differs.
 export const prepareWebCrypto = (task: Task): Promise<Listing> =>
   run(
     task,

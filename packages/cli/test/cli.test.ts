@@ -1,5 +1,6 @@
 /**
- * The built CLI (`dist/bin.js`, built by `tsc -b` before vitest) run as a child
+ * The CLI as shipped (what package.json's `bin` names: `dist/bin.js`, which runs
+ * the bundle `bundle.mjs` builds after `tsc -b`, both before vitest) run as a child
  * process against a sandbox (or a hostile server) served over loopback HTTP in
  * the test: output formats, exit codes and the one-line JSON failure report.
  * Every run is checked for secrets where it is made (`cli`), whatever the
@@ -17,7 +18,14 @@ import { fileURLToPath } from "node:url"
 import { csvField, csvSafe, tableCell, tableTime } from "../src/Output.js"
 import { shellQuote } from "../src/SandboxEnv.js"
 
-const BIN = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
+const packageJson: unknown = JSON.parse(Fs.readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+const binPath = typeof packageJson === "object" && packageJson !== null && "bin" in packageJson &&
+    typeof packageJson.bin === "object" && packageJson.bin !== null && "effect-wechatpay" in packageJson.bin &&
+    typeof packageJson.bin["effect-wechatpay"] === "string"
+  ? packageJson.bin["effect-wechatpay"]
+  : undefined
+if (binPath === undefined) throw new Error("package.json names no effect-wechatpay bin")
+const BIN = fileURLToPath(new URL(`../${binPath}`, import.meta.url))
 const ORG = "school-10k"
 
 /** The keys of every sandbox of this file, its client's configuration, and the lines no run may print. */

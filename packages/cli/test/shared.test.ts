@@ -12,6 +12,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { PassThrough, Readable, Writable } from "node:stream"
 import { WechatPayError } from "@effect-wechatpay/core"
+import * as Client from "../src/commands/client.js"
 import * as Shared from "../src/commands/shared.js"
 import * as Failure from "../src/Failure.js"
 
@@ -297,12 +298,12 @@ describe("--max-attempts", () => {
     Effect.gen(function*() {
       let ran = 0
       const effect = Effect.sync(() => ++ran)
-      yield* Shared.withMaxAttempts(Option.none())(effect)
-      yield* Shared.withMaxAttempts(Option.some(1))(effect)
-      yield* Shared.withMaxAttempts(Option.some(100))(effect)
+      yield* Client.withMaxAttempts(Option.none())(effect)
+      yield* Client.withMaxAttempts(Option.some(1))(effect)
+      yield* Client.withMaxAttempts(Option.some(100))(effect)
       expect(ran).toBe(3)
       for (const n of [0, 101, 1.5, -1]) {
-        const error = yield* failure(Shared.withMaxAttempts(Option.some(n))(effect))
+        const error = yield* failure(Client.withMaxAttempts(Option.some(n))(effect))
         expect(outcome(error)).toEqual({
           exitCode: 2,
           report: { error: "UsageError", message: `--max-attempts must be between 1 and 100, got ${n}` }

@@ -2,8 +2,8 @@
  * An optional, promise-based transport for one request/response exchange.
  *
  * The client always works over `@effect/platform`'s `HttpClient`. A platform
- * layer may also provide an `Exchange` (the Node layer does, over an undici
- * keep-alive agent): an attempt is then a few Effect steps around one
+ * layer may also provide an `Exchange` (the Node layer does, over node:http
+ * keep-alive agents): an attempt is then a few Effect steps around one
  * `Effect.async`, instead of the `HttpClient` pipeline, which the benchmark
  * measured at about a third of a millisecond per request on Node. Signing,
  * verification, retries, errors and spans are the same on both paths.

@@ -1,6 +1,6 @@
 /**
  * Certificate mode on Node with certificates that download and rotate
- * themselves: core's `PlatformCertificates` over `node:crypto`, the undici
+ * themselves: core's `PlatformCertificates` over `node:crypto`, the node:http
  * transport and the `WECHATPAY_*` configuration.
  *
  * `layerConfig` reads what `NodeWechatPayClient.layerConfig` reads (see
@@ -185,7 +185,7 @@ export const layerClientWithoutHttpClient = (
   }))
 
 /**
- * {@link layerClientWithoutHttpClient} over the undici transport.
+ * {@link layerClientWithoutHttpClient} over the node:http transport (NodeExchange).
  *
  * @example
  * ```ts

@@ -1,7 +1,7 @@
 /**
  * Answers are bounded: a hostile server's huge or endless body is read up to
  * the client's `maxResponseBytes` and no further, on both transports (core's
- * `Exchange` over undici, and the `HttpClient` path), and the failure is a
+ * `Exchange` over node:http, and the `HttpClient` path), and the failure is a
  * typed, non-retried transport error.
  */
 import { Credentials, FaceCollections, RetryPolicy } from "@effect-wechatpay/core"
@@ -74,7 +74,7 @@ const credentialsOf = (keys: Sandbox.Keys) => Credentials.layer({
 layer(Sandbox.layerKeys, { excludeTestServices: true })("bounded", (it) => {
   describe("bounded answers", () => {
     const transports = [
-      ["the Exchange (undici)", (url: string) => NodeWechatPayClient.layer({ baseUrl: url, maxResponseBytes: 1024 * 1024 })],
+      ["the Exchange (node:http)", (url: string) => NodeWechatPayClient.layer({ baseUrl: url, maxResponseBytes: 1024 * 1024 })],
       [
         "the HttpClient path",
         (url: string) =>

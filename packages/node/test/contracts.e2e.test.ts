@@ -1,6 +1,6 @@
 /**
  * Endpoints #3-#6 end to end over real loopback HTTP: the Node client (signer,
- * verifier, node:crypto encryption, undici) against the sandbox server. The
+ * verifier, node:crypto encryption, node:http) against the sandbox server. The
  * sandbox's request log shows what left the process (method, url, body) and
  * its state shows the pre-sign's fields as it decrypted them, under the key
  * the request's `Wechatpay-Serial` named.

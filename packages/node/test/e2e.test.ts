@@ -1,10 +1,9 @@
 /**
  * End to end over real loopback HTTP: the Node layer (node:crypto signer and
- * verifier, undici keep-alive transport) against the sandbox server.
+ * verifier, node:http keep-alive transport) against the sandbox server.
  */
 import { Credentials, Exchange, FaceCollection, FaceCollections, RetryPolicy } from "@effect-wechatpay/core"
 import { NodeExchange, NodeWechatPayClient } from "@effect-wechatpay/node"
-import Undici from "@effect/platform-node/Undici"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { describe, expect, layer } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Layer, Redacted, Schedule, Stream } from "effect"
@@ -90,7 +89,7 @@ layer(Sandbox.layerKeys, { excludeTestServices: true })("node over loopback", (i
       }))
   })
 
-  describe("the Node exchange (core's Exchange over undici)", () => {
+  describe("the Node exchange (core's Exchange over node:http)", () => {
     it.scoped("a server that does not answer in time is a Timeout, and the request is aborted", () =>
       Effect.gen(function*() {
         const server = yield* SandboxServer.serve({ ...(yield* Sandbox.SandboxKeys), mode: "publicKey", faults: { latency: 5_000 } })
@@ -106,6 +105,51 @@ layer(Sandbox.layerKeys, { excludeTestServices: true })("node over loopback", (i
         )
         expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Timeout", attempts: 2 })
         expect(Date.now() - started).toBeLessThan(4_000)
+      }))
+
+    it.scoped("a streamed listing's attempts share one deadline timer: each attempt still times out on its own", () =>
+      Effect.gen(function*() {
+        // No page answers in time: each attempt, re-armed on the listing's one timer (also after
+        // it fired), times out after 150 ms, and the listing fails with a Timeout.
+        const server = yield* SandboxServer.serve({
+          ...(yield* Sandbox.SandboxKeys),
+          mode: "publicKey",
+          organizations: { [ORG]: SIZE },
+          faults: { latency: 5_000 }
+        })
+        const started = Date.now()
+        const error = yield* Effect.flip(
+          Stream.runDrain(FaceCollections.allCollections(ORG, { limit: 50 })).pipe(
+            Effect.provide(clientFor(server)),
+            Effect.provideService(
+              RetryPolicy.RetryPolicy,
+              RetryPolicy.fromSchedule(Schedule.recurs(2), { timeout: "150 millis" })
+            )
+          )
+        )
+        expect(error).toMatchObject({ _tag: "WechatPayTransportError", reason: "Timeout", attempts: 3 })
+        expect(Date.now() - started).toBeLessThan(4_000)
+      }))
+
+    it.scoped("the shared deadline is re-armed per attempt: a listing longer than the timeout, of fast pages, succeeds", () =>
+      Effect.gen(function*() {
+        // 51 pages of ~10 ms each: over 0.5 s in all, each page well within the 300 ms deadline.
+        const server = yield* SandboxServer.serve({
+          ...(yield* Sandbox.SandboxKeys),
+          mode: "publicKey",
+          organizations: { [ORG]: SIZE },
+          faults: { latency: 10 }
+        })
+        const started = Date.now()
+        const items = yield* Stream.runCollect(FaceCollections.allCollections(ORG)).pipe(
+          Effect.provide(clientFor(server)),
+          Effect.provideService(
+            RetryPolicy.RetryPolicy,
+            RetryPolicy.fromSchedule(Schedule.recurs(0), { timeout: "300 millis" })
+          )
+        )
+        expect(Date.now() - started).toBeGreaterThan(300)
+        expect(Chunk.size(items)).toBe(SIZE)
       }))
 
     it.scoped("a refused connection is a Refused transport error (nothing left) naming the cause", () =>
@@ -176,7 +220,7 @@ layer(Sandbox.layerKeys, { excludeTestServices: true })("node over loopback", (i
       }))
   })
 
-  describe("NodeExchange.make (the dispatch handler itself)", () => {
+  describe("NodeExchange.make (the exchange itself)", () => {
     // A plain node:http server whose handler the test chooses.
     const serveWith = (handler: Http.RequestListener) =>
       Effect.acquireRelease(
@@ -206,8 +250,12 @@ layer(Sandbox.layerKeys, { excludeTestServices: true })("node over loopback", (i
       )
     })
     const agent = Effect.acquireRelease(
-      Effect.sync(() => new Undici.Agent()),
-      (a) => Effect.promise(() => a.close())
+      Effect.sync(NodeExchange.makeAgents),
+      (agents) =>
+        Effect.sync(() => {
+          agents.http.destroy()
+          agents.https.destroy()
+        })
     )
     const get = (exchange: Exchange.Service, origin: string, path = "/") =>
       exchange.exchange({ method: "GET", origin, path, headers: { accept: "application/json" }, body: undefined })
@@ -248,7 +296,7 @@ layer(Sandbox.layerKeys, { excludeTestServices: true })("node over loopback", (i
         expect(answer.headers["retry-after"]).toBe("3")
       }))
 
-    it.scoped("a request undici refuses (a header value with CR LF) is a failed exchange, not a throw", () =>
+    it.scoped("a request node:http refuses (a header value with CR LF) is a failed exchange, not a throw", () =>
       Effect.gen(function*() {
         const { origin, received } = yield* countingServer
         const exchange = NodeExchange.make(yield* agent)

@@ -2,7 +2,7 @@
  * Hostile answers over real HTTP on loopback: a server (`HostileServer`, bounded
  * in requests) that signs whatever it answers with the sandbox's WeChat Pay key,
  * so that its answers pass verification and reach the client's own checks. On
- * both transports (core's `Exchange` over undici, and the `HttpClient` path).
+ * both transports (core's `Exchange` over node:http, and the `HttpClient` path).
  */
 import { Credentials, FaceCollections, RetryPolicy, WechatPayError } from "@effect-wechatpay/core"
 import { NodeWechatPayClient } from "@effect-wechatpay/node"

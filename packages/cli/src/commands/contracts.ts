@@ -1,13 +1,16 @@
 /**
  * `contracts get` (查询签约) and `contracts presign` (预签约): `Contracts` of
  * `@effect-wechatpay/core`, with the client from `WECHATPAY_*` configuration.
+ * Here: the commands and their options; what they run is in
+ * `contracts.run.ts`.
  *
  * @internal
  */
-import { Contracts } from "@effect-wechatpay/core"
 import { Args, Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
 import * as Shared from "./shared.js"
+
+// What the commands run, loaded when one runs: `--help` loads no client.
+const run = () => import("./contracts.run.js")
 
 const get = Command.make("get", {
   contractId: Args.text({ name: "CONTRACT_ID" }).pipe(
@@ -19,15 +22,11 @@ const get = Command.make("get", {
     Options.optional
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Contracts.getContract({ contractId: args.contractId, appid: Option.getOrUndefined(args.appid) }).pipe(
-    Effect.flatMap((contract) => Shared.printAnswer(Contracts.ContractAnswer, contract)),
-    Shared.withClient(args.maxAttempts)
-  )).pipe(
-    Command.withDescription(
-      "Print one contract as JSON (WeChat Pay's field names): its state, mode, signing time. Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.get(args))).pipe(
+  Command.withDescription(
+    "Print one contract as JSON (WeChat Pay's field names): its state, mode, signing time. Reads WECHATPAY_* variables."
   )
+)
 
 const presign = Command.make("presign", {
   json: Shared.json.pipe(
@@ -39,17 +38,12 @@ const presign = Command.make("presign", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(Shared.readJsonWith(Contracts.PresignInput, args.json), (params) =>
-    Contracts.presignContract(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Contracts.PresignResult, result)),
-      Shared.withClient(args.maxAttempts)
-    ))).pipe(
-    Command.withDescription(
-      "Pre-sign a face user (预签约) and print {\"presign_token\": …} for the K12 mini program's signing flow. " +
-        "Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.presign(args))).pipe(
+  Command.withDescription(
+    "Pre-sign a face user (预签约) and print {\"presign_token\": …} for the K12 mini program's signing flow. " +
+      "Reads WECHATPAY_* variables."
   )
+)
 
 /** `contracts get|presign`. */
 export const command = Command.make("contracts").pipe(

@@ -3,14 +3,16 @@
  * credential, link or token for someone else to use (a face device, the
  * repaying WeChat account, the K12 mini program). `Authinfo`, `Repayment`
  * and `Tokens` of `@effect-wechatpay/core`, with the client from
- * `WECHATPAY_*` configuration.
+ * `WECHATPAY_*` configuration. Here: the commands and their options; what
+ * they run is in `credentials.run.ts`.
  *
  * @internal
  */
-import { Authinfo, Repayment, Tokens } from "@effect-wechatpay/core"
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
 import * as Shared from "./shared.js"
+
+// What the commands run, loaded when one runs: `--help` loads no client.
+const run = () => import("./credentials.run.js")
 
 export const authinfo = Command.make("authinfo", {
   json: Shared.json.pipe(
@@ -20,17 +22,12 @@ export const authinfo = Command.make("authinfo", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(Shared.readJsonWith(Authinfo.AuthinfoRequest, args.json), (params) =>
-    Authinfo.getAuthinfo(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Authinfo.AuthinfoResult, result)),
-      Shared.withClient(args.maxAttempts)
-    ))).pipe(
-    Command.withDescription(
-      "Get the authinfo a face device's SDK needs (获取 authinfo) and print {\"authinfo\", \"expires_in\"?}. " +
-        "Fetch a new one at least hourly. Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.authinfo(args))).pipe(
+  Command.withDescription(
+    "Get the authinfo a face device's SDK needs (获取 authinfo) and print {\"authinfo\", \"expires_in\"?}. " +
+      "Fetch a new one at least hourly. Reads WECHATPAY_* variables."
   )
+)
 
 export const repaymentUrl = Command.make("repayment-url", {
   json: Shared.json.pipe(
@@ -39,17 +36,12 @@ export const repaymentUrl = Command.make("repayment-url", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(Shared.readJsonWith(Repayment.RepaymentUrlRequest, args.json), (params) =>
-    Repayment.getRepaymentUrl(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Repayment.RepaymentUrl, result)),
-      Shared.withClient(args.maxAttempts)
-    ))).pipe(
-    Command.withDescription(
-      "Get the link with which a user repays an advance (获取还款链接) and print {\"repayment_url\", \"expire_at\"}. " +
-        "Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.repaymentUrl(args))).pipe(
+  Command.withDescription(
+    "Get the link with which a user repays an advance (获取还款链接) and print {\"repayment_url\", \"expire_at\"}. " +
+      "Reads WECHATPAY_* variables."
   )
+)
 
 export const tokens = Command.make("tokens", {
   json: Shared.json.pipe(
@@ -59,14 +51,9 @@ export const tokens = Command.make("tokens", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(Shared.readJsonWith(Tokens.TokenRequest, args.json), (params) =>
-    Tokens.createToken(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Tokens.Token, result)),
-      Shared.withClient(args.maxAttempts)
-    ))).pipe(
-    Command.withDescription(
-      "Get a token for the K12 mini program or H5 page (获取授权凭证) and print {\"token\"}. It is valid 5 minutes: " +
-        "fetch it right before the user jumps to the mini program. Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.tokens(args))).pipe(
+  Command.withDescription(
+    "Get a token for the K12 mini program or H5 page (获取授权凭证) and print {\"token\"}. It is valid 5 minutes: " +
+      "fetch it right before the user jumps to the mini program. Reads WECHATPAY_* variables."
   )
+)

@@ -1,17 +1,20 @@
 /**
  * `face-collections list` and `face-collections get`: the offline-face
  * collections of `@effect-wechatpay/core`'s `FaceCollections`, with the client
- * from `WECHATPAY_*` configuration.
+ * from `WECHATPAY_*` configuration. Here: the commands, their options and
+ * `--limit`'s check; what they run is in `faceCollections.run.ts`.
  *
  * @internal
  */
-import { FaceCollection, FaceCollections, type WechatPayClient, WechatPayError } from "@effect-wechatpay/core"
+// WechatPayError is loaded at start-up anyway (Failure.ts reports with it); nothing else of core is.
+import { WechatPayError } from "@effect-wechatpay/core"
 import { Args, Command, Options } from "@effect/cli"
-import { type Duration, Effect, Option, Stream } from "effect"
+import { Effect, Option } from "effect"
 import type * as Failure from "../Failure.js"
-import * as Output from "../Output.js"
-import * as Progress from "../Progress.js"
 import * as Shared from "./shared.js"
+
+// What the commands run, loaded when one runs: `--help` loads no client.
+const run = () => import("./faceCollections.run.js")
 
 /** The range of `--limit`. */
 export const LIMIT_RANGE = { min: 1, max: 1000 } as const
@@ -33,51 +36,6 @@ export const parseLimit = (text: Option.Option<string>): Effect.Effect<Option.Op
 }
 
 // --- list ---------------------------------------------------------------------------------
-
-export interface ListArgs {
-  readonly organizationId: string
-  readonly limit: Option.Option<number>
-  readonly format: Output.Format
-  readonly concurrency: Option.Option<number>
-  readonly noDistinct: boolean
-  readonly maxAttempts: Option.Option<number>
-}
-
-/** What a listing did. */
-export interface Summary {
-  readonly items: number
-  readonly pages: number
-  readonly retries: number
-  readonly elapsed: Duration.Duration
-}
-
-/**
- * Every collection of the organization, streamed to stdout in `format` as
- * pages arrive (with back-pressure), a progress line on a terminal's stderr.
- * Needs a `WechatPayClient` (`demo` runs it against its sandbox).
- */
-export const listCollections = (
-  args: ListArgs
-): Effect.Effect<Summary, WechatPayError.WechatPayError | Output.OutputError, WechatPayClient.WechatPayClient> =>
-  Effect.scoped(Effect.gen(function*() {
-    const progress = yield* Progress.make(`listing organization ${args.organizationId}`, Progress.stderrTerminal())
-    const { counters } = progress
-    yield* FaceCollections.allCollections(args.organizationId, {
-      limit: Option.getOrUndefined(args.limit),
-      concurrency: Option.getOrUndefined(args.concurrency),
-      // Offset paging over a list that changes can repeat an item: an export never holds one twice.
-      distinct: !args.noDistinct
-    }).pipe(
-      Stream.mapChunks((page) => {
-        counters.pages += 1
-        counters.items += page.length
-        return page
-      }),
-      Output.encode(args.format),
-      Stream.run(Shared.stdout(progress))
-    )
-    return { items: counters.items, pages: counters.pages, retries: yield* progress.retries, elapsed: yield* progress.elapsed }
-  }))
 
 const organizationId = Shared.organizationId("The organization (school) whose collections to list, e.g. 1234567.")
 
@@ -109,37 +67,13 @@ const list = Command.make("list", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(parseLimit(args.limit), (limit) =>
-    Effect.asVoid(listCollections({ ...args, limit }).pipe(Shared.withClient(args.maxAttempts))))).pipe(
+}, (args) => Effect.flatMap(parseLimit(args.limit), (limit) => Shared.lazy(run, (m) => m.list({ ...args, limit })))).pipe(
   Command.withDescription(
     "List every collection of an organization to stdout, page by page as they arrive. Reads WECHATPAY_* variables."
   )
 )
 
 // --- get ----------------------------------------------------------------------------------
-
-export interface GetArgs {
-  readonly collectionId: string
-  readonly organizationId: Option.Option<string>
-  readonly maxAttempts: Option.Option<number>
-}
-
-/**
- * One collection, printed as its wire JSON. Needs a `WechatPayClient`. The
- * library checks the answer (the collection asked for, of `--organization-id`
- * when given): a mismatch prints nothing (exit 9).
- */
-export const printCollection = (
-  args: GetArgs
-): Effect.Effect<void, WechatPayError.WechatPayError | Output.OutputError, WechatPayClient.WechatPayClient> =>
-  Effect.flatMap(
-    FaceCollections.getFaceCollection({
-      collectionId: args.collectionId,
-      organizationId: Option.getOrUndefined(args.organizationId)
-    }),
-    (item) => Shared.printJson(FaceCollection.toWire(item))
-  )
 
 const get = Command.make("get", {
   collectionId: Args.text({ name: "COLLECTION_ID" }).pipe(Args.withDescription("The collection id (重采ID).")),
@@ -150,7 +84,7 @@ const get = Command.make("get", {
     Options.optional
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) => printCollection(args).pipe(Shared.withClient(args.maxAttempts))).pipe(
+}, (args) => Shared.lazy(run, (m) => m.get(args))).pipe(
   Command.withDescription("Print one collection as JSON (WeChat Pay's field names). Reads WECHATPAY_* variables.")
 )
 

@@ -1,14 +1,16 @@
 /**
  * `organizations get`: an organization (机构, a school) by its id or its name,
  * `Organizations` of `@effect-wechatpay/core`, with the client from
- * `WECHATPAY_*` configuration.
+ * `WECHATPAY_*` configuration. Here: the command and its options; what it
+ * runs is in `organizations.run.ts`.
  *
  * @internal
  */
-import { Organizations } from "@effect-wechatpay/core"
 import { Command, Options } from "@effect/cli"
-import { Effect, Either } from "effect"
 import * as Shared from "./shared.js"
+
+// What the command runs, loaded when it runs: `--help` loads no client.
+const run = () => import("./organizations.run.js")
 
 const get = Command.make("get", {
   // Exactly one of the two: @effect/cli refuses both (a collision) and neither (missing).
@@ -21,21 +23,12 @@ const get = Command.make("get", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Organizations.getOrganization(
-    Either.match(args.by, {
-      onLeft: (organizationId) => ({ organizationId }),
-      onRight: (organizationName) => ({ organizationName })
-    })
-  ).pipe(
-    Effect.flatMap((organization) => Shared.printAnswer(Organizations.Organization, organization)),
-    Shared.withClient(args.maxAttempts)
-  )).pipe(
-    Command.withDescription(
-      "Look an organization up by id or by name and print {\"organization_id\", \"organization_name\"}. " +
-        "Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.get(args))).pipe(
+  Command.withDescription(
+    "Look an organization up by id or by name and print {\"organization_id\", \"organization_name\"}. " +
+      "Reads WECHATPAY_* variables."
   )
+)
 
 /** `organizations get`. */
 export const command = Command.make("organizations").pipe(

@@ -1,32 +1,24 @@
 /**
  * `sandbox` (a fake WeChat Pay on loopback, its settings printed) and `demo`
- * (a sandbox listed by `face-collections list` in one process).
+ * (a sandbox listed by `face-collections list` in one process). Here: the
+ * commands and their options; what they run is in `sandbox.run.ts`.
  *
  * @internal
  */
-import { Faults, type Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
+import type { Sandbox } from "@effect-wechatpay/sandbox"
 import { Command, Options } from "@effect/cli"
-import { ConfigProvider, Data, Effect, Option, Stream } from "effect"
-import * as Progress from "../Progress.js"
-import * as SandboxEnv from "../SandboxEnv.js"
-import * as FaceCollectionsCommand from "./faceCollections.js"
+import type { Option } from "effect"
+import type * as Output from "../Output.js"
 import * as Shared from "./shared.js"
 
-/** The sandbox could not listen on the port asked for (exit 2). */
-export class ListenError extends Data.TaggedError("ListenError")<{ readonly port: number; readonly reason: string }> {
-  override get message(): string {
-    return `cannot listen on 127.0.0.1:${this.port} (${this.reason}); --port 0 picks a free port`
-  }
-}
-
-const causeCode = (error: { readonly cause: unknown }): string => {
-  const cause = error.cause
-  return typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
-    ? cause.code
-    : "unknown error"
-}
+// What the commands run, loaded when one runs: `--help` loads no sandbox.
+const run = () => import("./sandbox.run.js")
 
 export const defaultSandboxItems = 10_000
+
+// `10,000`, as `Progress.count` prints it, without `toLocaleString`: Intl's first use costs
+// ~15-40 ms, and this runs at start-up (for the help text) in every command.
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
 
 export const defaultOrganizationId = "1234567"
 
@@ -36,7 +28,7 @@ export const defaultDemoFaults = "500:nth=3,reset:nth=7"
 
 const modes = ["publicKey", "certificate", "migration"] as const
 
-interface SandboxArgs {
+export interface SandboxArgs {
   readonly notifyUrl?: Option.Option<string> | undefined
   readonly port: number
   readonly items: number
@@ -45,25 +37,12 @@ interface SandboxArgs {
   readonly faults: string
 }
 
-const startSandbox = (args: SandboxArgs) =>
-  Effect.gen(function*() {
-    if (!Number.isSafeInteger(args.items) || args.items < 0) {
-      return yield* Shared.usage(`--items must be a whole number >= 0, got ${args.items}`)
-    }
-    if (!Number.isSafeInteger(args.port) || args.port < 0 || args.port > 65535) {
-      return yield* Shared.usage(`--port must be between 0 and 65535, got ${args.port}`)
-    }
-    const faults = yield* Faults.parseFaults(args.faults)
-    return yield* SandboxServer.serve({
-      port: args.port,
-      mode: args.mode,
-      faults,
-      organizations: { [args.organizationId]: args.items },
-      ...(args.notifyUrl !== undefined && Option.isSome(args.notifyUrl)
-        ? { notifications: { url: args.notifyUrl.value } }
-        : {})
-    }).pipe(Effect.mapError((error) => new ListenError({ port: args.port, reason: causeCode(error) })))
-  })
+/** The options of `demo`. */
+export interface DemoArgs {
+  readonly items: number
+  readonly format: Output.Format
+  readonly faults: string
+}
 
 const items = (description: string, defaultItems: number) =>
   Options.integer("items").pipe(
@@ -89,7 +68,7 @@ export const sandbox = Command.make("sandbox", {
     Options.withDefault(0)
   ),
   items: items(
-    `Items in the organization (default ${Progress.count(defaultSandboxItems)}; generated lazily, a million is fine).`,
+    `Items in the organization (default ${grouped(defaultSandboxItems)}; generated lazily, a million is fine).`,
     defaultSandboxItems
   ),
   organizationId: Shared.organizationId(`The organization's id (default ${defaultOrganizationId}).`).pipe(
@@ -115,29 +94,7 @@ export const sandbox = Command.make("sandbox", {
     ),
     Options.optional
   )
-}, (args) =>
-  Effect.scoped(Effect.gen(function*() {
-    const { sandbox, url } = yield* startSandbox(args)
-    const files = yield* SandboxEnv.writeKeyFiles(sandbox.config)
-    const lines = SandboxEnv.shellLines(SandboxEnv.settings(url, sandbox.config, files))
-    yield* Stream.run(Stream.make(lines), Shared.stdout())
-    const faults = args.faults.trim() === "" ? "none" : args.faults
-    yield* Shared.say(
-      [
-        `sandbox: a fake WeChat Pay server at ${url}`,
-        `  organization ${args.organizationId}: ${Progress.count(args.items)} items; mode ${args.mode}; faults: ${faults}`,
-        `  throwaway keys in ${files.directory} (removed on exit)`,
-        `In another shell, set the variables printed on stdout (paste them, or start the sandbox with`,
-        `\`> sandbox.env &\` and run \`. ./sandbox.env\`), then try:`,
-        `  ${Shared.invocation()} face-collections list --organization-id ${args.organizationId} --format table`,
-        `  ${Shared.invocation()} users get --organization-id O1234567 --out-user-id student-0001`,
-        `(the K12 data: organizations O1234567 and O7654321, users student-0001, student-0002, staff-0001,`,
-        `contracts CI000000000000001 and CI000000000000002; see packages/sandbox/README.md)`,
-        `Serving until Ctrl-C.`
-      ].join("\n")
-    )
-    return yield* Effect.never
-  }))).pipe(
+}, (args) => Shared.lazy(run, (m) => m.serve(args))).pipe(
   Command.withDescription(
     "Serve a fake WeChat Pay on 127.0.0.1 with throwaway keys, print the WECHATPAY_* variables to set, run until Ctrl-C."
   )
@@ -154,40 +111,7 @@ export const demo = Command.make("demo", {
       "both retried); '' for none.",
     defaultDemoFaults
   )
-}, (args) =>
-  Effect.scoped(Effect.gen(function*() {
-    const org = defaultOrganizationId
-    const { sandbox, url } = yield* startSandbox({ port: 0, items: args.items, organizationId: org, mode: "publicKey", faults: args.faults })
-    yield* Shared.say(
-      `demo: started a sandbox WeChat Pay server at ${url} (throwaway keys; organization ${org} holds ${
-        Progress.count(args.items)
-      } items)`
-    )
-    if (args.faults === defaultDemoFaults) {
-      yield* Shared.say(`demo: on purpose, it answers request 3 with a 500 and drops the connection of request 7 (--faults '' for none)`)
-    } else if (args.faults.trim() !== "") {
-      yield* Shared.say(`demo: faults injected: ${args.faults}`)
-    }
-    yield* Shared.say(
-      `demo: running \`${Shared.invocation()} face-collections list --organization-id ${org} --format ${args.format}\` against it: ` +
-        `signed requests, verified responses, transient failures retried`
-    )
-    const settings = ConfigProvider.fromMap(new Map(SandboxEnv.inlineSettings(url, sandbox.config)))
-    const maxAttempts = Option.none()
-    const summary = yield* FaceCollectionsCommand.listCollections({
-      organizationId: org,
-      limit: Option.none(),
-      format: args.format,
-      concurrency: Option.none(),
-      noDistinct: false,
-      maxAttempts
-    }).pipe(Shared.withClient(maxAttempts), Effect.withConfigProvider(settings))
-    const requests = yield* sandbox.requestCount
-    yield* Shared.say(
-      `demo: ${Progress.summary(summary, summary.retries)} in ${Progress.seconds(summary.elapsed)} ` +
-        `(${Progress.count(requests)} requests to the sandbox)`
-    )
-  }))).pipe(
+}, (args) => Shared.lazy(run, (m) => m.demo(args))).pipe(
   Command.withDescription(
     "Start a sandbox and list its organization with `face-collections list`, over real HTTP, in one process."
   )

@@ -1,8 +1,8 @@
 /**
  * What several command groups use: the program's name, the options that mean
  * the same everywhere (`--organization-id`, `--out-user-id`, `--format`,
- * `--max-attempts`, `--json FILE`, durations such as `--within 30s`), the
- * client built from `WECHATPAY_*` configuration, and the ways a command
+ * `--max-attempts`, `--json FILE`, durations such as `--within 30s`), how a
+ * command loads what it runs (`lazy`), and the ways a command
  * answers: one JSON object on stdout in WeChat Pay's field names
  * (`printAnswer`), a human line on stderr (`say`, `printNoContent`).
  *
@@ -11,8 +11,6 @@
  *
  * @internal
  */
-import { RetryPolicy } from "@effect-wechatpay/core"
-import { NodeWechatPayClient } from "@effect-wechatpay/node"
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Data, Duration, Effect, Option, ParseResult, Schema, Sink, Stream } from "effect"
 import * as Fs from "node:fs/promises"
@@ -71,7 +69,7 @@ export const format = (description: string, defaultFormat: Output.Format): Optio
     Options.withDefault(defaultFormat)
   )
 
-/** `--max-attempts N`, for every command that calls WeChat Pay; apply it with {@link withClient}. */
+/** `--max-attempts N`, for every command that calls WeChat Pay; apply it with `client.ts`'s `withClient`. */
 export const maxAttempts: Options.Options<Option.Option<number>> = Options.integer("max-attempts").pipe(
   Options.withPseudoName("N"),
   Options.withDescription(
@@ -145,30 +143,19 @@ export const duration = (
     Options.withDefault(fallback)
   )
 
-// --- the client ---------------------------------------------------------------------------
+// --- loading ------------------------------------------------------------------------------
 
 /**
- * Runs `effect` under the default retry policy, or one with `maxAttempts`
- * (1 to 100, else a `UsageError`).
+ * Runs `run` over a module loaded when the command runs, not when the program
+ * starts: `--help` and every other command load none of what this one needs
+ * (the client, the sandbox). The program's start-up is mostly module loading.
+ * The client itself is `client.ts`'s `withClient`, imported only by the
+ * commands' `*.run.ts` bodies.
  */
-export const withMaxAttempts = (maxAttempts: Option.Option<number>) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | Failure.UsageError, R> => {
-  if (Option.isNone(maxAttempts)) return effect
-  const n = maxAttempts.value
-  if (!Number.isSafeInteger(n) || n < 1 || n > 100) {
-    return Effect.fail(usage(`--max-attempts must be between 1 and 100, got ${n}`))
-  }
-  return Effect.provideService(effect, RetryPolicy.RetryPolicy, RetryPolicy.make({ maxAttempts: n }))
-}
-
-/**
- * Runs `effect` with the client `NodeWechatPayClient.layerConfig` builds from
- * the `WECHATPAY_*` configuration (a `WechatPayConfigError` when it cannot),
- * under `--max-attempts`.
- */
-export const withClient = (maxAttempts: Option.Option<number>) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  effect.pipe(withMaxAttempts(maxAttempts), Effect.provide(NodeWechatPayClient.layerConfig()))
+export const lazy = <M, A, E, R>(
+  load: () => Promise<M>,
+  run: (module: M) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => Effect.flatMap(Effect.promise(load), run)
 
 // --- answers ------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
  * `transactions create` (申请扣款, the charge), `transactions get` (查询扣款) and
  * `transactions confirm` (query until final): `Transactions` of
  * `@effect-wechatpay/core`, with the client from `WECHATPAY_*` configuration.
+ * Here: the commands and their options; what they run is in
+ * `transactions.run.ts`.
  *
  * The charge moves money. It is sent once: the library retries it only when
  * WeChat Pay cannot have seen it, and this command adds no retry of its own.
@@ -10,46 +12,21 @@
  *
  * @internal
  */
-import { Transactions, type WechatPayError, WechatPaySchema } from "@effect-wechatpay/core"
 import { Args, Command, Options } from "@effect/cli"
-import { Duration, Effect, Schedule, Schema } from "effect"
-import * as Failure from "../Failure.js"
-import { shellQuote } from "../SandboxEnv.js"
+import { Duration } from "effect"
 import * as Shared from "./shared.js"
 
-// --- the charge's input -------------------------------------------------------------------
-
-/**
- * The charge body as `--json` holds it: `Transactions.ChargeRequest`, except
- * that `out_trade_no` may be left out (the library generates one) and so may
- * `amount.currency` (`CNY`), while `sp_mchid`, `sub_mchid` and `business` are
- * required: the charge's query needs all three, and a charge whose outcome is
- * unknown must be queried.
- */
-export const ChargeInput = Schema.Struct({
-  ...Transactions.ChargeRequest.fields,
-  spMchid: Schema.propertySignature(WechatPaySchema.Id).pipe(Schema.fromKey("sp_mchid")),
-  subMchid: Schema.propertySignature(WechatPaySchema.Id).pipe(Schema.fromKey("sub_mchid")),
-  amount: Schema.propertySignature(Schema.Struct({
-    total: WechatPaySchema.Fen,
-    currency: Schema.optional(WechatPaySchema.ClosedEnum(["CNY"]))
-  })).pipe(Schema.fromKey("amount")),
-  outTradeNo: Schema.optional(Transactions.OutTradeNo).pipe(Schema.fromKey("out_trade_no")),
-  business: Schema.propertySignature(Schema.Struct({
-    businessProductId: Schema.propertySignature(Transactions.BusinessProductId).pipe(
-      Schema.fromKey("business_product_id")
-    ),
-    businessSceneId: Schema.propertySignature(Transactions.BusinessSceneId).pipe(Schema.fromKey("business_scene_id"))
-  })).pipe(Schema.fromKey("business"))
-})
+// What the commands run, loaded when one runs: `--help` loads no client.
+const run = () => import("./transactions.run.js")
 
 // --- the query's options ------------------------------------------------------------------
 
-type BusinessProductId = "2" | "11"
+export type BusinessProductId = "2" | "11"
 
 const businessProductIds: ReadonlyArray<BusinessProductId> = ["2", "11"]
 
-interface QueryArgs {
+/** What identifies a charge to its query. */
+export interface QueryArgs {
   readonly outTradeNo: string
   readonly spMchid: string
   readonly subMchid: string
@@ -73,31 +50,6 @@ const queryArgs = {
   )
 }
 
-/** The `transactions confirm` command line for a charge, for a person or a script to run as is. */
-export const confirmCommand = (args: QueryArgs, timing: ReadonlyArray<string> = []): string =>
-  [
-    Shared.invocation(),
-    "transactions",
-    "confirm",
-    shellQuote(args.outTradeNo),
-    "--sp-mchid",
-    shellQuote(args.spMchid),
-    "--sub-mchid",
-    shellQuote(args.subMchid),
-    "--business-product-id",
-    args.businessProductId,
-    ...timing
-  ].join(" ")
-
-/** The transaction in WeChat Pay's field names, `out_trade_no` included (the one sent, when the answer lacks it). */
-const printTransaction = (transaction: Transactions.Transaction, outTradeNo?: string) =>
-  Shared.printAnswer(
-    Transactions.Transaction,
-    transaction.outTradeNo !== undefined || outTradeNo === undefined
-      ? transaction
-      : new Transactions.Transaction({ ...transaction, outTradeNo })
-  )
-
 // --- create -------------------------------------------------------------------------------
 
 const create = Command.make("create", {
@@ -109,44 +61,19 @@ const create = Command.make("create", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(Shared.readJsonWith(ChargeInput, args.json), (params) => {
-    const query = (outTradeNo: string): QueryArgs => ({
-      outTradeNo,
-      spMchid: params.spMchid,
-      subMchid: params.subMchid,
-      businessProductId: params.business.businessProductId === 2 ? "2" : "11"
-    })
-    return Transactions.charge(params).pipe(
-      Effect.catchTag("WechatPayOutcomeUnknownError", (error) =>
-        Effect.fail(new Failure.Hinted({ error, hint: confirmCommand(query(error.outTradeNo)) }))),
-      Effect.tap((result) => printTransaction(result.transaction, result.outTradeNo)),
-      Effect.flatMap((result) =>
-        result.transaction.isFinal
-          ? Effect.void
-          : Shared.say(
-            `charge ${result.outTradeNo} is ${result.transaction.tradeState ?? "without a state"}, not final yet: ` +
-              `wait for it with ${confirmCommand(query(result.outTradeNo))}`
-          )
-      ),
-      Shared.withClient(args.maxAttempts)
-    )
-  })).pipe(
-    Command.withDescription(
-      "Charge a face user (申请扣款) and print the transaction as JSON. Sent once, never retried once it may have " +
-        "reached WeChat Pay: when the outcome is unknown (timeout, lost connection, 5xx), exit 6 with the " +
-        "out_trade_no and, in \"hint\", the transactions confirm command to run. Never charge again before it " +
-        "answers. Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.create(args))).pipe(
+  Command.withDescription(
+    "Charge a face user (申请扣款) and print the transaction as JSON. Sent once, never retried once it may have " +
+      "reached WeChat Pay: when the outcome is unknown (timeout, lost connection, 5xx), exit 6 with the " +
+      "out_trade_no and, in \"hint\", the transactions confirm command to run. Never charge again before it " +
+      "answers. Reads WECHATPAY_* variables."
   )
+)
 
 // --- get ----------------------------------------------------------------------------------
 
 const get = Command.make("get", { ...queryArgs, maxAttempts: Shared.maxAttempts }, (args) =>
-  Transactions.getTransaction(args).pipe(
-    Effect.flatMap((transaction) => printTransaction(transaction)),
-    Shared.withClient(args.maxAttempts)
-  )).pipe(
+  Shared.lazy(run, (m) => m.get(args))).pipe(
     Command.withDescription(
       "Print a charge as JSON (WeChat Pay's field names), once; trade_state may not be final yet. " +
         "Reads WECHATPAY_* variables."
@@ -155,14 +82,8 @@ const get = Command.make("get", { ...queryArgs, maxAttempts: Shared.maxAttempts 
 
 // --- confirm ------------------------------------------------------------------------------
 
-const DEFAULT_WITHIN = Duration.seconds(30)
-const DEFAULT_EVERY = Duration.seconds(2)
-
-/** `--within` and `--every` for the hint, those that are not the default. */
-const timing = (args: { readonly within: Duration.Duration; readonly every: Duration.Duration }): Array<string> => [
-  ...(Duration.equals(args.within, DEFAULT_WITHIN) ? [] : ["--within", Shared.formatDuration(args.within)]),
-  ...(Duration.equals(args.every, DEFAULT_EVERY) ? [] : ["--every", Shared.formatDuration(args.every)])
-]
+export const DEFAULT_WITHIN = Duration.seconds(30)
+export const DEFAULT_EVERY = Duration.seconds(2)
 
 const confirm = Command.make("confirm", {
   ...queryArgs,
@@ -173,24 +94,17 @@ const confirm = Command.make("confirm", {
   ),
   every: Shared.duration("every", "Time between two queries (default 2s).", DEFAULT_EVERY),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Transactions.confirmTransaction(args, { within: args.within, schedule: Schedule.spaced(args.every) }).pipe(
-    Effect.catchTag("WechatPayConfirmTimeoutError", (error: WechatPayError.WechatPayConfirmTimeoutError) =>
-      Effect.fail(new Failure.Hinted({ error, hint: confirmCommand(args, timing(args)) }))),
-    Effect.flatMap((transaction) => printTransaction(transaction)),
-    Shared.withClient(args.maxAttempts)
-  )).pipe(
-    Command.withDescription(
-      "Query a charge until its trade_state is final (SUCCESS, PAYERROR, CLOSED, REVOKED, REFUND), then print it " +
-        "as JSON; exit 0 whatever the final state. A charge not yet found (404) is queried again. Not final within " +
-        "--within: exit 6, the charge's outcome still unknown, with this command in \"hint\". Reads WECHATPAY_* " +
-        "variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.confirm(args))).pipe(
+  Command.withDescription(
+    "Query a charge until its trade_state is final (SUCCESS, PAYERROR, CLOSED, REVOKED, REFUND), then print it " +
+      "as JSON; exit 0 whatever the final state. A charge not yet found (404) is queried again. Not final within " +
+      "--within: exit 6, the charge's outcome still unknown, with this command in \"hint\". Reads WECHATPAY_* " +
+      "variables."
   )
+)
 
 /** `transactions create|get|confirm`. */
 export const command = Command.make("transactions").pipe(
   Command.withDescription("Charges (扣款) of face users: charge, query once, query until final."),
   Command.withSubcommands([create, get, confirm])
 )
-

@@ -1,14 +1,16 @@
 /**
  * `users get`, `users update` and `users terminate-contract`: the face users
  * (刷脸用户) of an organization, `FaceUsers` of `@effect-wechatpay/core`, with
- * the client from `WECHATPAY_*` configuration.
+ * the client from `WECHATPAY_*` configuration. Here: the commands and their
+ * options; what they run is in `users.run.ts`.
  *
  * @internal
  */
-import { FaceUsers } from "@effect-wechatpay/core"
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
 import * as Shared from "./shared.js"
+
+// What the commands run, loaded when one runs: `--help` loads no client.
+const run = () => import("./users.run.js")
 
 /**
  * What `users get` prints instead of `user_name`: the name itself, or its
@@ -18,18 +20,17 @@ export const HIDDEN = "<hidden>"
 
 const organizationId = Shared.organizationId("The user's organization (organization_id), e.g. O1234567.")
 
-const get = Command.make("get", { organizationId, outUserId: Shared.outUserId, maxAttempts: Shared.maxAttempts }, (args) =>
-  FaceUsers.getFaceUser(args).pipe(
-    Effect.flatMap((user) => Shared.encodeAnswer(FaceUsers.FaceUser, user)),
-    Effect.flatMap((wire) => Shared.printJson(wire.user_name === undefined ? wire : { ...wire, user_name: HIDDEN })),
-    Shared.withClient(args.maxAttempts)
-  )).pipe(
-    Command.withDescription(
-      "Print a face user as JSON (WeChat Pay's field names): use_id (the id terminate-contract takes), " +
-        `contract_state, status, class… user_name is printed as ${HIDDEN} (a name, or its ciphertext). ` +
-        "Reads WECHATPAY_* variables."
-    )
+const get = Command.make(
+  "get",
+  { organizationId, outUserId: Shared.outUserId, maxAttempts: Shared.maxAttempts },
+  (args) => Shared.lazy(run, (m) => m.get(args))
+).pipe(
+  Command.withDescription(
+    "Print a face user as JSON (WeChat Pay's field names): use_id (the id terminate-contract takes), " +
+      `contract_state, status, class… user_name is printed as ${HIDDEN} (a name, or its ciphertext). ` +
+      "Reads WECHATPAY_* variables."
   )
+)
 
 const update = Command.make("update", {
   organizationId,
@@ -42,19 +43,12 @@ const update = Command.make("update", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  Effect.flatMap(Shared.readJsonWith(FaceUsers.UpdateFaceUserInput, args.json), (changes) =>
-    FaceUsers.updateFaceUser({ ...changes, organizationId: args.organizationId, outUserId: args.outUserId }).pipe(
-      Effect.zipRight(
-        Shared.printNoContent(`user ${args.outUserId} of organization ${args.organizationId} updated`)
-      ),
-      Shared.withClient(args.maxAttempts)
-    ))).pipe(
-    Command.withDescription(
-      "Update a face user (name, phone, class, type, status). WeChat Pay answers 204: nothing on stdout, " +
-        "one line on stderr. Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.update(args))).pipe(
+  Command.withDescription(
+    "Update a face user (name, phone, class, type, status). WeChat Pay answers 204: nothing on stdout, " +
+      "one line on stderr. Reads WECHATPAY_* variables."
   )
+)
 
 const terminateContract = Command.make("terminate-contract", {
   organizationId,
@@ -65,18 +59,12 @@ const terminateContract = Command.make("terminate-contract", {
     )
   ),
   maxAttempts: Shared.maxAttempts
-}, (args) =>
-  FaceUsers.terminateContract(args).pipe(
-    Effect.zipRight(
-      Shared.printNoContent(`contract of user ${args.userId} of organization ${args.organizationId} terminated`)
-    ),
-    Shared.withClient(args.maxAttempts)
-  )).pipe(
-    Command.withDescription(
-      "Terminate a face user's contract (解约). WeChat Pay answers 204: nothing on stdout, one line on stderr; " +
-        "users get then shows contract_state TERMINATED. Reads WECHATPAY_* variables."
-    )
+}, (args) => Shared.lazy(run, (m) => m.terminateContract(args))).pipe(
+  Command.withDescription(
+    "Terminate a face user's contract (解约). WeChat Pay answers 204: nothing on stdout, one line on stderr; " +
+      "users get then shows contract_state TERMINATED. Reads WECHATPAY_* variables."
   )
+)
 
 /** `users get|update|terminate-contract`. */
 export const command = Command.make("users").pipe(

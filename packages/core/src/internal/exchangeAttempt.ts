@@ -60,14 +60,45 @@ export interface Job {
  */
 export interface InFlight {
   current: Attempt | undefined
+  /** The deadline timer this fiber's attempts share (see `armShared`). */
+  deadline: Deadline | undefined
 }
 
 interface Attempt {
   timer: ReturnType<typeof setTimeout> | undefined
+  /** The slot's shared deadline, while this attempt is the one it watches. */
+  deadline: Deadline | undefined
   abort: (() => void) | undefined
   timedOut: boolean
   slot: InFlight | undefined
 }
+
+/**
+ * One timer for every attempt of a listing's fiber, re-armed per attempt with
+ * `refresh()` instead of a `setTimeout` + `clearTimeout` per request: Node
+ * rebuilds its timer list of a duration each time that list empties, which
+ * the profile showed per page (bench/PROFILE.md). Referenced (keeping the
+ * process alive) only while an attempt is outstanding, like a timer of its own.
+ */
+interface Deadline {
+  readonly ms: number
+  readonly handle: ReturnType<typeof setTimeout>
+  /** `handle`, as what it is on Node. */
+  readonly timer: RefreshableTimer
+  /** The attempt it watches; when it fires with none, it did so after that attempt settled: nothing to do. */
+  attempt: Attempt | undefined
+}
+
+/** Node's `Timeout`; other platforms' timers (a number) are not refreshable and keep a timer per attempt. */
+interface RefreshableTimer {
+  readonly refresh: () => unknown
+  readonly ref: () => unknown
+  readonly unref: () => unknown
+}
+
+const isRefreshable = (timer: unknown): timer is RefreshableTimer =>
+  typeof timer === "object" && timer !== null && "refresh" in timer && typeof timer.refresh === "function" &&
+  "ref" in timer && typeof timer.ref === "function" && "unref" in timer && typeof timer.unref === "function"
 
 interface Cell {
   job: Job | undefined
@@ -94,6 +125,12 @@ export const currentInFlight: FiberRef.FiberRef<InFlight | undefined> = GlobalVa
 const close = (attempt: Attempt): (() => void) | undefined => {
   if (attempt.timer !== undefined) clearTimeout(attempt.timer)
   attempt.timer = undefined
+  const deadline = attempt.deadline
+  if (deadline !== undefined && deadline.attempt === attempt) {
+    deadline.attempt = undefined
+    deadline.timer.unref()
+  }
+  attempt.deadline = undefined
   const abort = attempt.abort
   attempt.abort = undefined
   const slot = attempt.slot
@@ -112,18 +149,54 @@ const onDeadline = (attempt: Attempt): void => {
   cancel(attempt)
 }
 
+const onSharedDeadline = (deadline: Deadline): void => {
+  const attempt = deadline.attempt
+  if (attempt !== undefined) onDeadline(attempt)
+}
+
+// Arms the slot's shared timer for `attempt` (a new timer when the duration
+// changed); false when the platform's timers cannot be refreshed.
+const armShared = (slot: InFlight, attempt: Attempt, ms: number): boolean => {
+  let deadline = slot.deadline
+  if (deadline !== undefined && deadline.ms === ms) {
+    deadline.attempt = attempt
+    deadline.timer.refresh()
+    deadline.timer.ref()
+  } else {
+    if (deadline !== undefined) clearTimeout(deadline.handle)
+    const cell: { deadline: Deadline | undefined } = { deadline: undefined }
+    const handle = setTimeout(() => {
+      if (cell.deadline !== undefined) onSharedDeadline(cell.deadline)
+    }, ms)
+    const timer: unknown = handle
+    if (!isRefreshable(timer)) {
+      clearTimeout(handle)
+      slot.deadline = undefined
+      return false
+    }
+    deadline = { ms, handle, timer, attempt }
+    cell.deadline = deadline
+    slot.deadline = deadline
+  }
+  attempt.deadline = deadline
+  return true
+}
+
 /**
  * For the duration of the current scope, this fiber's exchanges register in
  * one slot, aborted when the scope closes, and go without a canceler each.
  */
 export const inFlightSlot: Effect.Effect<void, never, Scope.Scope> = Effect.suspend(() => {
-  const slot: InFlight = { current: undefined }
+  const slot: InFlight = { current: undefined, deadline: undefined }
   return Effect.zipRight(
     Effect.locallyScoped(currentInFlight, slot),
     Effect.addFinalizer(() =>
       Effect.sync(() => {
         const attempt = slot.current
         if (attempt !== undefined) cancel(attempt)
+        const deadline = slot.deadline
+        slot.deadline = undefined
+        if (deadline !== undefined) clearTimeout(deadline.handle)
       })
     )
   )
@@ -179,7 +252,7 @@ const start = (cell: Cell, resume: Resume): Effect.Effect<void> | undefined => {
     resume(Effect.dieMessage("an exchange attempt was run twice"))
     return undefined
   }
-  const attempt: Attempt = { timer: undefined, abort: undefined, timedOut: false, slot }
+  const attempt: Attempt = { timer: undefined, deadline: undefined, abort: undefined, timedOut: false, slot }
   const [onAnswer, onFailure] = settle(attempt, job, resume)
   let pending: Exchange.Pending
   try {
@@ -189,7 +262,8 @@ const start = (cell: Cell, resume: Resume): Effect.Effect<void> | undefined => {
     return undefined
   }
   attempt.abort = pending.abort
-  attempt.timer = setTimeout(onDeadline, Duration.toMillis(job.timeout), attempt)
+  const ms = Duration.toMillis(job.timeout)
+  if (slot === undefined || !armShared(slot, attempt, ms)) attempt.timer = setTimeout(onDeadline, ms, attempt)
   pending.response.then(onAnswer, onFailure)
   if (slot !== undefined) {
     // The previous attempt of this fiber, if still registered, has settled or
