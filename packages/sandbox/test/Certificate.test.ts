@@ -1,13 +1,12 @@
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto"
 import { Certificate, Sandbox } from "@effect-wechatpay/sandbox"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
-
-describe("Certificate", () => {
+layer(Sandbox.layerKeys)("Certificate", (it) => {
   it.effect("a self-signed v3 certificate round-trips through X509Certificate", () =>
     Effect.gen(function*() {
+      const keys = yield* Sandbox.SandboxKeys
       yield* TestClock.setTime(Date.UTC(2025, 0, 15, 12, 0, 0))
       const cert = yield* Certificate.make({ privateKey: keys.platformPrivateKeyPem })
       const x = new X509Certificate(cert.pem)
@@ -24,7 +23,9 @@ describe("Certificate", () => {
       expect(Buffer.from(x.raw).equals(Buffer.from(cert.der))).toBe(true)
     }))
 
-  it("uses GeneralizedTime from 2050 and accepts a given serial", () => {
+  it.effect("uses GeneralizedTime from 2050 and accepts a given serial", () =>
+    Effect.gen(function*() {
+    const keys = yield* Sandbox.SandboxKeys
     const cert = Certificate.makeSelfSigned({
       privateKey: keys.platformPrivateKeyPem,
       notBefore: new Date("1949-12-31T23:59:59Z"),
@@ -36,18 +37,21 @@ describe("Certificate", () => {
     expect(new Date(x.validTo).toISOString()).toBe("2051-06-01T00:00:00.000Z")
     expect(x.serialNumber.toUpperCase()).toBe("AB")
     expect(() => Certificate.makeSelfSigned({ ...{ privateKey: keys.platformPrivateKeyPem }, notBefore: new Date(), notAfter: new Date(), serialNumber: "80" })).toThrow(/below 0x80/)
-  })
+  }))
 
-  it("a certificate for another key does not verify with this key", () => {
+  it.effect("a certificate for another key does not verify with this key", () =>
+    Effect.gen(function*() {
+    const keys = yield* Sandbox.SandboxKeys
     const other = generateKeyPairSync("rsa", { modulusLength: 2048 })
     const cert = Certificate.makeSelfSigned({ privateKey: other.privateKey, notBefore: new Date(0), notAfter: new Date() })
     const x = new X509Certificate(cert.pem)
     expect(x.verify(other.publicKey)).toBe(true)
     expect(x.verify(createPublicKey(keys.platformPrivateKeyPem))).toBe(false)
-  })
+  }))
 
   it.effect("the sandbox's platform certificate matches its serial and key", () =>
     Effect.gen(function*() {
+      const keys = yield* Sandbox.SandboxKeys
       const sandbox = yield* Sandbox.make(keys)
       const x = new X509Certificate(sandbox.config.platformCertificatePem)
       expect(x.serialNumber.toUpperCase()).toBe(sandbox.config.platformCertificateSerial)

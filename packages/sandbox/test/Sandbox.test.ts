@@ -1,19 +1,19 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { expect, layer } from "@effect/vitest"
+import { Effect, Fiber, Layer, TestClock } from "effect"
 import * as NodeCrypto from "node:crypto"
 import { FaceCollections, Faults, Sandbox } from "@effect-wechatpay/sandbox"
 import { asResponse, authorization, header, json, nonce, signed, verifies } from "./helpers.js"
 
-// one key generation per file; every sandbox below reuses these keys
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 
-const make = (options: Sandbox.Options = {}) => Sandbox.make({ ...keys, ...options })
+// One key generation per file (the shared layer); every sandbox below reuses these keys.
+const make = (options: Sandbox.Options = {}) =>
+  Effect.flatMap(Sandbox.SandboxKeys, (keys) => Sandbox.make({ ...keys, ...options }))
 
 const org = "1234567"
 const listUrl = (query: string) => `/v3/offlineface/face-collections?${query}`
 
-describe("authentication", () => {
+layer(Sandbox.layerKeys)("authentication", (it) => {
   it.effect("accepts a correctly signed request and signs the response", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(1_700_000_000_000)
@@ -33,6 +33,8 @@ describe("authentication", () => {
 
   it.effect("accepts the Authorization pairs in any order and works at Clock time 0", () =>
     Effect.gen(function*() {
+      // The tests of a layer share its TestClock: set it, not assume it.
+      yield* TestClock.setTime(0)
       const sandbox = yield* make()
       const url = listUrl(`organization_id=${org}`)
       const auth = authorization(sandbox.config, { url, timestamp: "0" })
@@ -60,7 +62,7 @@ describe("authentication", () => {
 
   const rejects = (
     name: string,
-    request: (config: Sandbox.SandboxConfig) => Effect.Effect<Sandbox.SandboxRequest>,
+    request: (config: Sandbox.SandboxConfig) => Effect.Effect<Sandbox.SandboxRequest, never, Sandbox.SandboxKeys>,
     reason: RegExp
   ) =>
     it.effect(`401 SIGN_ERROR: ${name}`, () =>
@@ -111,7 +113,7 @@ describe("authentication", () => {
     /lacks serial_no/
   )
   rejects("bad signature", (c) => signed(c, { url, signedUrl: listUrl(`organization_id=${org}`) }), /does not verify/)
-  rejects("signature by another key", (c) => signed(c, { url, privateKeyPem: keys.platformPrivateKeyPem }), /verify/)
+  rejects("signature by another key", (c) => Effect.flatMap(Sandbox.SandboxKeys, (keys) => signed(c, { url, privateKeyPem: keys.platformPrivateKeyPem })), /verify/)
   rejects("body not the signed one", (c) =>
     Effect.map(signed(c, { url, method: "POST", body: "{\"a\":1}" }), (r) => ({ ...r, body: "{\"a\":2}" })), /verify/)
   rejects("wrong mchid", (c) => signed(c, { url, mchid: "1900000002" }), /mchid 1900000002 does not match/)
@@ -156,7 +158,7 @@ describe("authentication", () => {
     }))
 })
 
-describe("face-collections list", () => {
+layer(Sandbox.layerKeys)("face-collections list", (it) => {
   it.effect("pages cover exactly the organization's items, in order", () =>
     Effect.gen(function*() {
       const sandbox = yield* make()
@@ -266,7 +268,7 @@ describe("face-collections list", () => {
     }))
 })
 
-describe("face-collections detail and routing", () => {
+layer(Sandbox.layerKeys)("face-collections detail and routing", (it) => {
   it.effect("returns one item by id, 404 RESOURCE_NOT_EXISTS otherwise", () =>
     Effect.gen(function*() {
       const sandbox = yield* make()
@@ -313,7 +315,7 @@ describe("face-collections detail and routing", () => {
     }))
 })
 
-describe("key modes", () => {
+layer(Sandbox.layerKeys)("key modes", (it) => {
   const url = listUrl(`organization_id=${org}&limit=1`)
 
   it.effect("certificate mode signs with the platform certificate", () =>
@@ -357,7 +359,7 @@ describe("key modes", () => {
     }))
 })
 
-describe("faults", () => {
+layer(Sandbox.layerKeys)("faults", (it) => {
   const url = listUrl(`organization_id=${org}&limit=20`)
   const run = (sandbox: Sandbox.Service, extra: Record<string, string> = {}) =>
     Effect.flatMap(signed(sandbox.config, { url }, extra), sandbox.handle)
@@ -545,7 +547,7 @@ describe("faults", () => {
     }))
 })
 
-describe("request records", () => {
+layer(Sandbox.layerKeys)("request records", (it) => {
   it.effect("records method, url, nonce, timestamp, Wechatpay-Serial and status; bounded history, exact count", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(1_700_000_000_000)
@@ -571,11 +573,12 @@ describe("request records", () => {
     }))
 })
 
-describe("in-memory HttpClient", () => {
-  const TestLive = Sandbox.layerWithHttpClient({
-    ...keys,
-    faults: { faults: [{ kind: "reset", select: Faults.nth(2) }] }
-  })
+layer(Sandbox.layerKeys)("in-memory HttpClient", (it) => {
+  const TestLive = Layer.unwrapEffect(Effect.map(Sandbox.SandboxKeys, (keys) =>
+    Sandbox.layerWithHttpClient({
+      ...keys,
+      faults: { faults: [{ kind: "reset", select: Faults.nth(2) }] }
+    })))
 
   it.effect("routes requests to the sandbox with the URL as built; reset is a transport RequestError", () =>
     Effect.gen(function*() {
@@ -604,7 +607,7 @@ describe("in-memory HttpClient", () => {
     }).pipe(Effect.provide(TestLive)))
 })
 
-describe("platform certificates (GET /v3/certificates)", () => {
+layer(Sandbox.layerKeys)("platform certificates (GET /v3/certificates)", (it) => {
   const decrypt = (apiV3Key: string, sealed: { nonce: string; associated_data: string; ciphertext: string }) => {
     const data = Buffer.from(sealed.ciphertext, "base64")
     const decipher = NodeCrypto.createDecipheriv("aes-256-gcm", Buffer.from(apiV3Key), Buffer.from(sealed.nonce))

@@ -1,10 +1,9 @@
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as Http from "node:http"
 import { Faults, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { authorization, verifies } from "./helpers.js"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
 
 interface Raw {
   readonly status: number
@@ -37,11 +36,11 @@ const signedHeaders = (config: Sandbox.SandboxConfig, path: string) => ({
   Accept: "application/json"
 })
 
-describe("SandboxServer over loopback HTTP", () => {
-  it.scopedLive("serves signed responses; 401 for bad requests; reset destroys the socket", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("SandboxServer over loopback HTTP", (it) => {
+  it.scoped("serves signed responses; 401 for bad requests; reset destroys the socket", () =>
     Effect.gen(function*() {
       const { sandbox, url } = yield* SandboxServer.serve({
-        ...keys,
+        ...(yield* Sandbox.SandboxKeys),
         organizations: { "1234567": 30, "o'k": 2 },
         faults: { faults: [{ kind: "reset", select: Faults.nth(3) }] }
       })
@@ -83,7 +82,7 @@ describe("SandboxServer over loopback HTTP", () => {
       expect(records.map((r) => [r.url, r.status])).toEqual([[path, 200], [rawPath, 200], [path, "reset"], [path, 401]])
     }))
 
-  it.scopedLive("layer: the served sandbox is the one in context", () =>
+  it.scoped("layer: the served sandbox is the one in context", () =>
     Effect.gen(function*() {
       const server = yield* SandboxServer.SandboxServer
       const sandbox = yield* Sandbox.Sandbox
@@ -94,10 +93,16 @@ describe("SandboxServer over loopback HTTP", () => {
       expect(JSON.parse(res.body)).toEqual(sandbox.itemAt("1234567", 7))
       expect(res.headers["wechatpay-serial"]).toBe(sandbox.config.platformCertificateSerial)
       expect(verifies(sandbox.config.platformCertificatePem, res.headers, res.body)).toBe(true)
-    }).pipe(Effect.provide(Layer.orDie(SandboxServer.layer({ ...keys, mode: "certificate" })))))
+    }).pipe(
+      Effect.provide(
+        Layer.unwrapEffect(
+          Effect.map(Sandbox.SandboxKeys, (keys) => Layer.orDie(SandboxServer.layer({ ...keys, mode: "certificate" })))
+        )
+      )
+    ))
 
-  it.live("startPromise / close", () =>
-    Effect.promise(async () => {
+  it.effect("startPromise / close", () =>
+    Effect.flatMap(Sandbox.SandboxKeys, (keys) => Effect.promise(async () => {
       const s = await SandboxServer.startPromise({ ...keys })
       expect(s.mchid).toBe("1900000001")
       expect(s.merchantSerial).toBe("5157F09EFDC096DE15EBE81A47057A7232F1B8E1")
@@ -111,5 +116,5 @@ describe("SandboxServer over loopback HTTP", () => {
       expect((await s.requests())[0]?.status).toBe(200)
       await s.close()
       await expect(fetch(s.url + path)).rejects.toThrow()
-    }))
+    })))
 })
