@@ -9,16 +9,26 @@ import type { WechatPayError } from "@effect-wechatpay/core"
 import { NodeKeys, NodeWechatPayClient } from "@effect-wechatpay/node"
 import { Certificate, Sandbox, SandboxServer } from "@effect-wechatpay/sandbox"
 import { HttpClient, HttpClientError } from "@effect/platform"
-import { describe, expect, it } from "@effect/vitest"
+import { expect, layer } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted } from "effect"
 import { createPrivateKey, createPublicKey } from "node:crypto"
 import * as Path from "node:path"
 import { pemBodyLines, tempDir, writeFile } from "./helpers.js"
 
-const keys = await Effect.runPromise(Sandbox.generateKeys)
-const merchantPem = keys.merchantPrivateKeyPem
-const secretLines = pemBodyLines(merchantPem)
-const wechatpayPublicPem = createPublicKey(keys.wechatpayPrivateKeyPem).export({ type: "spki", format: "pem" }).toString()
+/** The shared layer's keys, and what the tests derive from them. */
+interface TestKeys {
+  readonly keys: Sandbox.Keys
+  readonly merchantPem: string
+  /** The merchant private key's base64 lines: none may ever be printed. */
+  readonly secretLines: ReadonlyArray<string>
+  readonly wechatpayPublicPem: string
+}
+const testKeys: Effect.Effect<TestKeys, never, Sandbox.SandboxKeys> = Effect.map(Sandbox.SandboxKeys, (keys) => ({
+  keys,
+  merchantPem: keys.merchantPrivateKeyPem,
+  secretLines: pemBodyLines(keys.merchantPrivateKeyPem),
+  wechatpayPublicPem: createPublicKey(keys.wechatpayPrivateKeyPem).export({ type: "spki", format: "pem" }).toString()
+}))
 const mchid = Sandbox.defaults.mchid
 const merchantSerial = Sandbox.defaults.merchantSerial
 const publicKeyId = Sandbox.defaults.wechatpayPublicKeyId
@@ -39,7 +49,7 @@ const listPage = (env: Env) =>
 const configError = (env: Env, options?: NodeWechatPayClient.ConfigOptions) =>
   Effect.scoped(Layer.build(withEnv(NodeWechatPayClient.layerConfig(options), env))).pipe(Effect.flip)
 
-const expectNoSecret = (error: WechatPayError.WechatPayConfigError) => {
+const expectNoSecret = (error: WechatPayError.WechatPayConfigError, secretLines: ReadonlyArray<string>) => {
   const printed = [String(error), JSON.stringify(error), error.message]
   for (const text of printed) {
     for (const line of secretLines) expect(text).not.toContain(line)
@@ -50,10 +60,10 @@ const expectNoSecret = (error: WechatPayError.WechatPayConfigError) => {
 const toWire = (items: ReadonlyArray<FaceCollection.FaceCollection>) => items.map(FaceCollection.toWire)
 
 /** Files for every mode, and the environment of public-key mode. */
-const setup = (dir: string, url: string, platformCertificatePem: string) => {
+const setup = (dir: string, url: string, platformCertificatePem: string, k: TestKeys) => {
   const files = {
-    privateKey: writeFile(dir, "apiclient_key.pem", merchantPem),
-    publicKey: writeFile(dir, "pub_key.pem", wechatpayPublicPem),
+    privateKey: writeFile(dir, "apiclient_key.pem", k.merchantPem),
+    publicKey: writeFile(dir, "pub_key.pem", k.wechatpayPublicPem),
     certificate: writeFile(dir, "platform_cert.pem", platformCertificatePem)
   }
   const base: Env = {
@@ -70,11 +80,12 @@ const setup = (dir: string, url: string, platformCertificatePem: string) => {
   return { files, base, publicKeyMode }
 }
 
-describe("layerConfig: the three key modes over loopback HTTP", () => {
-  it.scopedLive("public-key mode: files; Wechatpay-Serial is the PUB_KEY_ID", () =>
+layer(Sandbox.layerKeys, { excludeTestServices: true })("layerConfig: the three key modes over loopback HTTP", (it) => {
+  it.scoped("public-key mode: files; Wechatpay-Serial is the PUB_KEY_ID", () =>
     Effect.gen(function*() {
-      const { sandbox, url } = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
-      const { publicKeyMode } = setup(yield* tempDir, url, sandbox.config.platformCertificatePem)
+      const k = yield* testKeys
+      const { sandbox, url } = yield* SandboxServer.serve({ ...k.keys, mode: "publicKey" })
+      const { publicKeyMode } = setup(yield* tempDir, url, sandbox.config.platformCertificatePem, k)
       const page = yield* listPage(publicKeyMode)
       expect(toWire(page)).toEqual(sandbox.expectedItems(ORG).slice(0, 20))
       const [record] = yield* sandbox.requests
@@ -82,37 +93,40 @@ describe("layerConfig: the three key modes over loopback HTTP", () => {
       expect(record?.wechatpaySerial).toBe(publicKeyId)
     }))
 
-  it.scopedLive("a merchant serial in lower case is sent in upper case, as WeChat Pay writes it", () =>
+  it.scoped("a merchant serial in lower case is sent in upper case, as WeChat Pay writes it", () =>
     Effect.gen(function*() {
-      const { sandbox, url } = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
-      const { publicKeyMode } = setup(yield* tempDir, url, sandbox.config.platformCertificatePem)
+      const k = yield* testKeys
+      const { sandbox, url } = yield* SandboxServer.serve({ ...k.keys, mode: "publicKey" })
+      const { publicKeyMode } = setup(yield* tempDir, url, sandbox.config.platformCertificatePem, k)
       // The sandbox, like WeChat Pay, refuses a serial_no that is not the certificate's (upper case).
       const page = yield* listPage({ ...publicKeyMode, WECHATPAY_MERCHANT_SERIAL: merchantSerial.toLowerCase() })
       expect(page).toHaveLength(20)
     }))
 
-  it.scopedLive("public-key mode: inline PEMs, one-line with \\n escapes accepted", () =>
+  it.scoped("public-key mode: inline PEMs, one-line with \\n escapes accepted", () =>
     Effect.gen(function*() {
-      const { sandbox, url } = yield* SandboxServer.serve({ ...keys, mode: "publicKey" })
+      const k = yield* testKeys
+      const { sandbox, url } = yield* SandboxServer.serve({ ...k.keys, mode: "publicKey" })
       const page = yield* listPage({
         WECHATPAY_MCHID: mchid,
         WECHATPAY_MERCHANT_SERIAL: merchantSerial,
-        WECHATPAY_PRIVATE_KEY: merchantPem.trim().replace(/\n/g, "\\n"),
+        WECHATPAY_PRIVATE_KEY: k.merchantPem.trim().replace(/\n/g, "\\n"),
         WECHATPAY_PUBLIC_KEY_ID: publicKeyId,
-        WECHATPAY_PUBLIC_KEY: wechatpayPublicPem,
+        WECHATPAY_PUBLIC_KEY: k.wechatpayPublicPem,
         WECHATPAY_BASE_URL: url
       })
       expect(toWire(page)).toEqual(sandbox.expectedItems(ORG).slice(0, 20))
     }))
 
-  it.scopedLive("certificate mode: comma-separated files, newest certificate's serial sent", () =>
+  it.scoped("certificate mode: comma-separated files, newest certificate's serial sent", () =>
     Effect.gen(function*() {
-      const { sandbox, url } = yield* SandboxServer.serve({ ...keys, mode: "certificate" })
+      const k = yield* testKeys
+      const { sandbox, url } = yield* SandboxServer.serve({ ...k.keys, mode: "certificate" })
       const dir = yield* tempDir
-      const { base, files } = setup(dir, url, sandbox.config.platformCertificatePem)
+      const { base, files } = setup(dir, url, sandbox.config.platformCertificatePem, k)
       // An older (expired) certificate of another key, still configured as during a rotation.
       const old = Certificate.makeSelfSigned({
-        privateKey: keys.wechatpayPrivateKeyPem,
+        privateKey: k.keys.wechatpayPrivateKeyPem,
         notBefore: new Date("2020-01-01T00:00:00Z"),
         notAfter: new Date("2021-01-01T00:00:00Z")
       })
@@ -123,17 +137,18 @@ describe("layerConfig: the three key modes over loopback HTTP", () => {
       expect(record?.wechatpaySerial).toBe(sandbox.config.platformCertificateSerial)
     }))
 
-  it.scopedLive("migration mode: public key and certificates; either signature is accepted", () =>
+  it.scoped("migration mode: public key and certificates; either signature is accepted", () =>
     Effect.gen(function*() {
-      const migration = yield* SandboxServer.serve({ ...keys, mode: "migration" })
+      const k = yield* testKeys
+      const migration = yield* SandboxServer.serve({ ...k.keys, mode: "migration" })
       const certificateOnly = yield* SandboxServer.serve({
-        ...keys,
+        ...k.keys,
         mode: "certificate",
         platformCertificateSerial: migration.sandbox.config.platformCertificateSerial
       })
       expect(certificateOnly.sandbox.config.platformCertificatePem).not.toBe("")
       const dir = yield* tempDir
-      const { files, publicKeyMode } = setup(dir, migration.url, migration.sandbox.config.platformCertificatePem)
+      const { files, publicKeyMode } = setup(dir, migration.url, migration.sandbox.config.platformCertificatePem, k)
       const env = { ...publicKeyMode, WECHATPAY_PLATFORM_CERT_FILES: files.certificate }
       const expected = migration.sandbox.expectedItems(ORG).slice(0, 20)
 
@@ -154,8 +169,9 @@ describe("layerConfig: the three key modes over loopback HTTP", () => {
 
   it.effect("WECHATPAY_BASE_URL defaults to the production host", () =>
     Effect.gen(function*() {
+      const k = yield* testKeys
       const dir = yield* tempDir
-      const { publicKeyMode } = setup(dir, "unused", "")
+      const { publicKeyMode } = setup(dir, "unused", "", k)
       const { WECHATPAY_BASE_URL: _, ...env } = publicKeyMode
       const seen: Array<string> = []
       // Capture the URL instead of sending anything.
@@ -178,29 +194,31 @@ describe("layerConfig: the three key modes over loopback HTTP", () => {
 
   it.effect("NodeKeys.loadConfig keeps the private key Redacted", () =>
     Effect.gen(function*() {
-      const { publicKeyMode } = setup(yield* tempDir, "http://127.0.0.1:1", "")
+      const k = yield* testKeys
+      const { publicKeyMode } = setup(yield* tempDir, "http://127.0.0.1:1", "", k)
       const credentials = yield* NodeKeys.loadConfig.pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(publicKeyMode))))
       )
       expect(Redacted.isRedacted(credentials.merchant.privateKey)).toBe(true)
-      expect(Redacted.value(credentials.merchant.privateKey)).toBe(merchantPem)
-      for (const line of secretLines) {
+      expect(Redacted.value(credentials.merchant.privateKey)).toBe(k.merchantPem)
+      for (const line of k.secretLines) {
         expect(String(credentials.merchant.privateKey)).not.toContain(line)
         expect(JSON.stringify(credentials)).not.toContain(line)
       }
     }).pipe(Effect.scoped))
 })
 
-describe("layerConfig: a missing or malformed variable names it, never the secret", () => {
-  const certificate = Certificate.makeSelfSigned({
-    privateKey: keys.platformPrivateKeyPem,
-    notBefore: new Date("2024-01-01T00:00:00Z"),
-    notAfter: new Date("2029-01-01T00:00:00Z")
-  })
+layer(Sandbox.layerKeys, { excludeTestServices: true })("layerConfig: a missing or malformed variable names it, never the secret", (it) => {
+  const certificateOf = (k: TestKeys) =>
+    Certificate.makeSelfSigned({
+      privateKey: k.keys.platformPrivateKeyPem,
+      notBefore: new Date("2024-01-01T00:00:00Z"),
+      notAfter: new Date("2029-01-01T00:00:00Z")
+    })
 
   /** [label, change to the public-key-mode environment (undefined: remove), expected setting, issue pattern] */
   type Case = readonly [string, (env: Env, files: Files) => Env, string, RegExp?]
-  interface Files {
+  interface Files extends Omit<TestKeys, "keys"> {
     readonly dir: string
     readonly privateKey: string
     readonly publicKey: string
@@ -259,29 +277,29 @@ describe("layerConfig: a missing or malformed variable names it, never the secre
     ],
     [
       "private key file holds a corrupt key (rejected by the Node signer)",
-      (env, f) => ({ ...env, WECHATPAY_PRIVATE_KEY_FILE: f.write("corrupt_key.pem", corrupt(merchantPem)) }),
+      (env, f) => ({ ...env, WECHATPAY_PRIVATE_KEY_FILE: f.write("corrupt_key.pem", corrupt(f.merchantPem)) }),
       "WECHATPAY_PRIVATE_KEY_FILE",
       /corrupt_key\.pem: /
     ],
     [
       "private key file holds a damaged key (parses, fails the signer's self-check)",
-      (env, f) => ({ ...env, WECHATPAY_PRIVATE_KEY_FILE: f.write("damaged_key.pem", damaged(merchantPem)) }),
+      (env, f) => ({ ...env, WECHATPAY_PRIVATE_KEY_FILE: f.write("damaged_key.pem", damaged(f.merchantPem)) }),
       "WECHATPAY_PRIVATE_KEY_FILE",
       /damaged_key\.pem: .*damaged/
     ],
     [
       "inline private key malformed",
-      (env) => ({ ...without(env, "WECHATPAY_PRIVATE_KEY_FILE"), WECHATPAY_PRIVATE_KEY: corrupt(merchantPem) }),
+      (env, f) => ({ ...without(env, "WECHATPAY_PRIVATE_KEY_FILE"), WECHATPAY_PRIVATE_KEY: corrupt(f.merchantPem) }),
       "WECHATPAY_PRIVATE_KEY"
     ],
     [
       "inline private key is not PEM",
-      (env) => ({ ...without(env, "WECHATPAY_PRIVATE_KEY_FILE"), WECHATPAY_PRIVATE_KEY: secretLines.join("") }),
+      (env, f) => ({ ...without(env, "WECHATPAY_PRIVATE_KEY_FILE"), WECHATPAY_PRIVATE_KEY: f.secretLines.join("") }),
       "WECHATPAY_PRIVATE_KEY"
     ],
     [
       "both private key variables",
-      (env) => ({ ...env, WECHATPAY_PRIVATE_KEY: merchantPem }),
+      (env, f) => ({ ...env, WECHATPAY_PRIVATE_KEY: f.merchantPem }),
       "WECHATPAY_PRIVATE_KEY",
       /not both/
     ],
@@ -325,7 +343,7 @@ describe("layerConfig: a missing or malformed variable names it, never the secre
     ],
     [
       "both public key variables",
-      (env) => ({ ...env, WECHATPAY_PUBLIC_KEY: wechatpayPublicPem }),
+      (env, f) => ({ ...env, WECHATPAY_PUBLIC_KEY: f.wechatpayPublicPem }),
       "WECHATPAY_PUBLIC_KEY",
       /not both/
     ],
@@ -374,24 +392,28 @@ describe("layerConfig: a missing or malformed variable names it, never the secre
   for (const [label, change, setting, issue] of cases) {
     it.effect(label, () =>
       Effect.gen(function*() {
+        const k = yield* testKeys
         const dir = yield* tempDir
-        const { files, publicKeyMode } = setup(dir, "http://127.0.0.1:9", certificate.pem)
-        const env = change(publicKeyMode, { ...files, dir, write: (name, text) => writeFile(dir, name, text) })
+        const { files, publicKeyMode } = setup(dir, "http://127.0.0.1:9", certificateOf(k).pem, k)
+        const { keys: _, ...derived } = k
+        const env = change(publicKeyMode, { ...files, ...derived, dir, write: (name, text) => writeFile(dir, name, text) })
         const error = yield* configError(env)
         expect(error._tag).toBe("WechatPayConfigError")
         expect(error.setting).toBe(setting)
         if (issue !== undefined) expect(error.issue).toMatch(issue)
         expect(error.message).toContain(setting)
-        expectNoSecret(error)
+        expectNoSecret(error, k.secretLines)
       }).pipe(Effect.scoped))
   }
 
-  it("the corrupt and damaged keys are what their cases say", () => {
+  it.effect("the corrupt and damaged keys are what their cases say", () =>
+    Effect.gen(function*() {
+    const { merchantPem } = yield* testKeys
     const pemShape = /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----$/
     expect(corrupt(merchantPem)).toMatch(pemShape)
     expect(damaged(merchantPem)).toMatch(pemShape)
     expect(() => createPrivateKey(corrupt(merchantPem))).toThrow()
     expect(createPrivateKey(damaged(merchantPem)).asymmetricKeyType).toBe("rsa")
-  })
+  }))
 
 })
