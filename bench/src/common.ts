@@ -3,6 +3,7 @@
  * the messages they exchange, the checksum every contender computes over the
  * collection ids it listed, and the memory probe.
  */
+import * as Crypto from "node:crypto"
 import * as V8 from "node:v8"
 
 /** What a client needs to reach the sandbox (plain data, sent over IPC). */
@@ -174,4 +175,13 @@ export const offsetLoop = (page: (offset: number) => Promise<ReadonlyArray<WireI
     offset += items.length
   }
   return { items: offset, checksum }
+}
+
+const NONCE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/** A request nonce as the floors send it: 32 random alphanumerics. */
+export const nonce = (): string => {
+  let out = ""
+  for (const byte of Crypto.randomBytes(32)) out += NONCE_ALPHABET[byte % 62]
+  return out
 }

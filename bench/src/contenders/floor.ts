@@ -6,17 +6,9 @@
  * library's rule, so both send the same requests).
  */
 import * as Crypto from "node:crypto"
-import { offsetLoop, LIST_PATH, type Task, wireItems } from "../common.js"
+import { LIST_PATH, nonce, offsetLoop, type Task, wireItems } from "../common.js"
 import type { Listing } from "./types.js"
 
-const NONCE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-const nonce = (): string => {
-  const bytes = Crypto.randomBytes(32)
-  let out = ""
-  for (const byte of bytes) out += NONCE_ALPHABET[byte % 62]
-  return out
-}
 
 export const prepare = async (task: Task): Promise<Listing> => {
   const { sandbox } = task

@@ -9,17 +9,9 @@
  */
 import * as Crypto from "node:crypto"
 import * as Http from "node:http"
-import { LIST_PATH, offsetLoop, type Task, wireItems } from "../common.js"
+import { LIST_PATH, nonce, offsetLoop, type Task, wireItems } from "../common.js"
 import type { Listing } from "./types.js"
 
-const NONCE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-const nonce = (): string => {
-  const bytes = Crypto.randomBytes(32)
-  let out = ""
-  for (const byte of bytes) out += NONCE_ALPHABET[byte % 62]
-  return out
-}
 
 interface Answer {
   readonly status: number

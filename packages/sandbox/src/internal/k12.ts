@@ -7,6 +7,7 @@
  * @internal
  */
 import { constants, type KeyObject, privateDecrypt, randomBytes } from "node:crypto"
+import { beijingTime } from "./text.js"
 
 export interface Reply {
   readonly status: number
@@ -93,10 +94,6 @@ export interface State {
   readonly changes: Array<{ readonly user: User; readonly contract: Contract }>
 }
 
-const time = (ms: number): string => {
-  const local = new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)
-  return `${local}+08:00`
-}
 
 /** The seeded product: one school with a Chinese name, three users, two of them contracted. */
 export const makeState = (mchid: string, decryptors: ReadonlyMap<string, KeyObject>): State => {
@@ -327,7 +324,7 @@ export const routes: ReadonlyArray<Route> = [
         status: 200,
         json: {
           repayment_url: `https://sandbox.invalid/repay/${randomBytes(8).toString("hex")}`,
-          expire_at: time(ctx.now + 3600_000)
+          expire_at: beijingTime(ctx.now + 3600_000)
         }
       }
     )
@@ -366,7 +363,7 @@ export const routes: ReadonlyArray<Route> = [
         tradeState: pending !== null ? "USERPAYING" : failed ? "PAYERROR" : "SUCCESS",
         pendingQueries: pending === null ? 0 : Number(pending[1] ?? 2),
         transactionId: `42000000${randomBytes(10).toString("hex")}`,
-        successTime: pending === null && !failed ? time(ctx.now) : undefined,
+        successTime: pending === null && !failed ? beijingTime(ctx.now) : undefined,
         errorType: failed ? "NOT_ENOUGH" : undefined
       }
       state.transactions.set(outTradeNo, transaction)
@@ -387,7 +384,7 @@ export const routes: ReadonlyArray<Route> = [
       if (t.tradeState === "USERPAYING") {
         if (t.pendingQueries <= 0) {
           t.tradeState = "SUCCESS"
-          t.successTime = time(ctx.now)
+          t.successTime = beijingTime(ctx.now)
         } else t.pendingQueries -= 1
       }
       return { status: 200, json: transactionWire(t) }
@@ -459,7 +456,7 @@ export const routes: ReadonlyArray<Route> = [
         return problem(400, "INVALID_REQUEST", "the user has no contract in force")
       }
       contract.contractState = "TERMINATED"
-      contract.contractTerminatedTime = time(ctx.now)
+      contract.contractTerminatedTime = beijingTime(ctx.now)
       state.changes.push({ user, contract })
       return { status: 204 }
     }
@@ -531,7 +528,7 @@ export const signContract = (
     organizationId,
     openid: `openid-${user.useId}`,
     contractState: "CONTRACTED",
-    contractSignedTime: time(now),
+    contractSignedTime: beijingTime(now),
     contractTerminatedTime: undefined,
     contractMode: "LIMIT_NONE"
   }
@@ -551,7 +548,7 @@ export const userStateChange = (
   out_user_id: change.user.outUserId,
   organization_id: change.user.organizationId,
   mch_id: state.mchid,
-  notify_create_time: time(now),
+  notify_create_time: beijingTime(now),
   appid: SANDBOX_APPID,
   openid: change.contract.openid,
   contract_id: change.contract.contractId

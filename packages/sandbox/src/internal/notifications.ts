@@ -7,6 +7,7 @@
 import { Clock, Duration, Effect, Fiber } from "effect"
 import { createCipheriv, type KeyObject, randomBytes, randomUUID, sign } from "node:crypto"
 import * as Notifications from "../Notifications.js"
+import { beijingTime, randomText } from "./text.js"
 
 export interface Signer {
   readonly serial: string
@@ -20,15 +21,6 @@ export interface SenderInput {
   readonly options: Notifications.Options
 }
 
-const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-const randomText = (length: number): string => {
-  let s = ""
-  for (const b of randomBytes(length)) s += alphabet.charAt(b % 62)
-  return s
-}
-
-/** `2026-12-03T20:00:00+08:00`, as WeChat Pay writes times. */
-export const beijingTime = (ms: number): string => `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`
 
 export const encrypt = (key: string, nonce: string, associatedData: string, plaintext: string): string => {
   const cipher = createCipheriv("aes-256-gcm", Buffer.from(key, "utf8"), Buffer.from(nonce, "utf8"))

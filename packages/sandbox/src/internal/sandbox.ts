@@ -21,6 +21,7 @@ import * as Faults from "../Faults.js"
 import type * as Notifications from "../Notifications.js"
 import type * as Sandbox from "../Sandbox.js"
 import * as K12 from "./k12.js"
+import { beijingTime, randomText } from "./text.js"
 import * as NotificationSender from "./notifications.js"
 
 const schema = "WECHATPAY2-SHA256-RSA2048"
@@ -84,14 +85,7 @@ const spki = (key: KeyObject): string => createPublicKey(key).export({ type: "sp
 // small helpers
 // ---------------------------------------------------------------------------------------------------------------
 
-const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-const randomNonce = (): string => {
-  const bytes = randomBytes(32)
-  let s = ""
-  for (const b of bytes) s += alphabet.charAt(b % 62)
-  return s
-}
+const randomNonce = (): string => randomText(32)
 
 const normaliseHeaders = (
   headers: Sandbox.SandboxRequest["headers"]
@@ -233,7 +227,7 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
       wechatpayPublicKeyPem: spki(keys.wechatpay),
       platformCertificatePem: certificate.pem,
       platformCertificateSerial: certificate.serialNumber,
-      apiV3Key: options.apiV3Key ?? randomApiV3Key()
+      apiV3Key: options.apiV3Key ?? randomText(32)
     }
     if (Buffer.byteLength(config.apiV3Key, "utf8") !== 32) {
       return yield* Effect.dieMessage("Sandbox option apiV3Key must be 32 bytes")
@@ -262,11 +256,6 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
     })
   })
 
-const randomApiV3Key = (): string => {
-  let s = ""
-  for (const b of randomBytes(32)) s += alphabet.charAt(b % 62)
-  return s
-}
 
 interface Internals {
   readonly config: Sandbox.SandboxConfig
@@ -357,8 +346,8 @@ const makeService = (self: Internals): Sandbox.Service => {
       const nonce = randomNonce().slice(0, 12)
       return {
         serial_no: held.certificate.serialNumber,
-        effective_time: NotificationSender.beijingTime(held.certificate.notBefore.getTime()),
-        expire_time: NotificationSender.beijingTime(held.certificate.notAfter.getTime()),
+        effective_time: beijingTime(held.certificate.notBefore.getTime()),
+        expire_time: beijingTime(held.certificate.notAfter.getTime()),
         encrypt_certificate: {
           algorithm: "AEAD_AES_256_GCM",
           nonce,
