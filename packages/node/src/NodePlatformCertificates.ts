@@ -38,7 +38,7 @@ import {
   WechatPayClient,
   WechatPayError
 } from "@effect-wechatpay/core"
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, type Redacted } from "effect"
 import * as Internal from "./internal/config.js"
 import * as NodeExchange from "./NodeExchange.js"

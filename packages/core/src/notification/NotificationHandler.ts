@@ -28,7 +28,10 @@
  *
  * @since 0.2.0
  */
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+// Module paths, not the barrel: "@effect/platform" loads every platform module (~40 MB of RSS) into every process
+// that imports core.
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { type Cause, Chunk, Effect, Exit, Stream } from "effect"
 import type { ApiV3Key } from "../ApiV3Key.js"
 import type { ResponseVerifier } from "../ResponseVerifier.js"
