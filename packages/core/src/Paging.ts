@@ -39,6 +39,15 @@ export interface OffsetOptions<A, E, R> {
    * may serve fewer). Called with `limit` always equal to the option's.
    */
   readonly fetch: (offset: number, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>
+  /**
+   * Optional: called as each page's request starts, with the offset the
+   * engine expects to request next from there (`offset + limit ×
+   * concurrency`, the pages being full), so that request can be got ready
+   * while this one is in flight: `allCollections` has its client sign it
+   * ahead (`WechatPayClient`'s `signAhead`). A hint: its effect should be
+   * quick and must not fail; the expected request may never come.
+   */
+  readonly ahead?: ((offset: number, limit: number) => Effect.Effect<void, never, R>) | undefined
   /** Items asked for per request: an integer, at least 1. */
   readonly limit: number
   /**

@@ -336,7 +336,7 @@ const makeDownloader = <K>(
 > =>
   Effect.gen(function*() {
     const apiV3Key = yield* ApiV3Key
-    const run = yield* Pipeline.make(options, acceptSerial)
+    const { run } = yield* Pipeline.make(options, acceptSerial)
     const maxSkew = options.maxSkewSeconds === undefined ? {} : { maxSkewSeconds: options.maxSkewSeconds }
     const importAll = (entries: ReadonlyArray<{ readonly id: string; readonly spki: Pem.Bytes; readonly notBefore?: number; readonly notAfter?: number }>) =>
       Effect.forEach(entries, (entry) =>

@@ -76,6 +76,29 @@ export interface Service {
    * any verified 2xx, fails with a typed error otherwise.
    */
   readonly executeNoContent: (request: Request) => Effect.Effect<void, WechatPayRequestError>
+  /**
+   * Optional. Signs `request` ahead of time, while the process would
+   * otherwise wait (once the requests of the current tick have left), so that
+   * executing it within a few seconds sends that signature instead of signing
+   * then. Sends nothing: a request never executed costs its signature only.
+   * Listings call it for their next page while a page is in flight
+   * (`Paging.offset`'s `ahead`). Used by a request's first attempt only,
+   * fresh (10 s), for the exact method, URL and body it signs; a request with
+   * headers of its own is not signed ahead. A test double may leave it out.
+   *
+   * @example
+   * ```ts
+   * import { WechatPayClient } from "@effect-wechatpay/core"
+   * import { Effect } from "effect"
+   *
+   * const next = { method: "GET" as const, path: "/v3/offlineface/face-collections", query: [["organization_id", "org-1"], ["offset", "50"], ["limit", "50"]] as const }
+   * const program = Effect.gen(function*() {
+   *   const client = yield* WechatPayClient.WechatPayClient
+   *   if (client.signAhead !== undefined) yield* client.signAhead(next)
+   * })
+   * ```
+   */
+  readonly signAhead?: ((request: Request) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -173,14 +196,14 @@ export const make = (
 ): Effect.Effect<Service, WechatPayConfigError, HttpClient.HttpClient | Signer | ResponseVerifier> =>
   Effect.gen(function*() {
     const verifier = yield* ResponseVerifier
-    const run = yield* Pipeline.make(options, verifier.acceptSerialAt ?? verifier.acceptSerial)
+    const { run, signAhead } = yield* Pipeline.make(options, verifier.acceptSerialAt ?? verifier.acceptSerial)
     // Every answer is verified before anything reads it.
     const check: Pipeline.Check<Received> = (response, attemptNo, traced) => answer(verifier, response, attemptNo, traced)
     const execute = <A, I>(request: Request, schema: Schema.Schema<A, I, never>): Effect.Effect<A, WechatPayRequestError> =>
       Effect.flatMap(run(request, check), Decode.json(schema))
     const executeNoContent = (request: Request): Effect.Effect<void, WechatPayRequestError> =>
       Effect.flatMap(run(request, check), Decode.noContent)
-    return WechatPayClient.of({ execute, executeNoContent })
+    return WechatPayClient.of({ execute, executeNoContent, signAhead })
   })
 
 /**

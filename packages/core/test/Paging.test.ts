@@ -502,3 +502,38 @@ describe("Paging.offset: property", () => {
     { fastCheck: { numRuns: 200 } }
   )
 })
+
+describe("Paging.offset: ahead", () => {
+  for (const concurrency of [1, 3]) {
+    it.effect(`concurrency ${concurrency}: each request is preceded by the hint for the one expected after it`, () =>
+      Effect.gen(function*() {
+        const events: Array<string> = []
+        const list = range(200)
+        const server = fakeServer({ items: () => list })
+        const fetch = (offset: number, limit: number) =>
+          Effect.zipRight(Effect.sync(() => events.push(`fetch ${offset}`)), server.fetch(offset, limit))
+        const ahead = (offset: number, limit: number) => Effect.sync(() => void events.push(`ahead ${offset} ${limit}`))
+        const items = yield* run(Paging.offset({ operation: "test", fetch, ahead, limit: 20, concurrency }))
+        expect(items).toStrictEqual(list)
+        const fetched = events.filter((e) => e.startsWith("fetch ")).map((e) => Number(e.slice(6)))
+        // Every request, and just before it (in its fiber), the hint for `offset + limit × concurrency`.
+        for (const offset of fetched) {
+          const at = events.indexOf(`fetch ${offset}`)
+          expect(events[at - 1]).toBe(`ahead ${offset + 20 * concurrency} 20`)
+        }
+        // The hints that came true are the requests after the first `concurrency`.
+        const hinted = new Set(events.filter((e) => e.startsWith("ahead ")).map((e) => Number(e.split(" ")[1])))
+        expect(fetched.slice(concurrency).every((offset) => hinted.has(offset))).toBe(true)
+      }))
+  }
+
+  it.effect("a hint is never a request: without ahead, the same requests", () =>
+    Effect.gen(function*() {
+      const list = range(95)
+      const plain = fakeServer({ items: () => list })
+      const hinted = fakeServer({ items: () => list })
+      yield* run(Paging.offset({ operation: "test", fetch: plain.fetch, limit: 20 }))
+      yield* run(Paging.offset({ operation: "test", fetch: hinted.fetch, ahead: () => Effect.void, limit: 20 }))
+      expect(hinted.offsets).toStrictEqual(plain.offsets)
+    }))
+})

@@ -154,11 +154,12 @@ const emitter = <A>(options: EmitOptions<A>): Emit<A> => {
 const isPagingError = (u: unknown): u is WechatPayPagingError => u instanceof WechatPayPagingError
 
 interface Settings<A, E, R> {
-  readonly fetch: (offset: number, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>
   readonly limit: number
   readonly concurrency: number
   readonly endOnShortPage: boolean
   readonly emit: Emit<A>
+  /** Fetches a page, after the hint for the page expected after it (`ahead`), if any. */
+  readonly fetchAhead: (offset: number, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>
 }
 
 const succeedEnd = Effect.succeed(undefined)
@@ -169,7 +170,7 @@ const succeedEnd = Effect.succeed(undefined)
 const sequential = <A, E, R>(
   settings: Settings<A, E, R>
 ): Effect.Effect<Stream.Stream<A, E | WechatPayPagingError, R>, never, Scope.Scope> => {
-  const { emit, endOnShortPage, fetch, limit } = settings
+  const { emit, endOnShortPage, fetchAhead, limit } = settings
   let offset = 0
   let done = false
   const onPage = (items: ReadonlyArray<A>): Effect.Effect<Chunk.Chunk<A> | undefined, WechatPayPagingError> => {
@@ -187,7 +188,7 @@ const sequential = <A, E, R>(
     else offset += n
     return Effect.succeed(chunk)
   }
-  const pull: Pull<A, E, R> = Effect.suspend(() => done ? succeedEnd : Effect.flatMap(fetch(offset, limit), onPage))
+  const pull: Pull<A, E, R> = Effect.suspend(() => done ? succeedEnd : Effect.flatMap(fetchAhead(offset, limit), onPage))
   return Effect.as(ExchangeAttempt.inFlightSlot, Stream.fromChannel(pages(pull)))
 }
 
@@ -281,7 +282,7 @@ const prefetching = <A, E, R>(
   Effect.flatMap(
     Effect.runtime<R>(),
     (runtime) => {
-      const { concurrency, emit, endOnShortPage, fetch, limit } = settings
+      const { concurrency, emit, endOnShortPage, fetchAhead, limit } = settings
       const fork = Runtime.runFork(runtime)
       /** Requests in flight or answered, in offset order; the head is the next page to emit. */
       const window: Array<Slot<A, E>> = []
@@ -295,7 +296,7 @@ const prefetching = <A, E, R>(
 
       const idle = (): Worker<A, E> => {
         for (const worker of workers) if (worker.job === undefined) return worker
-        const [worker, work] = makeWorker(fetch, limit)
+        const [worker, work] = makeWorker(fetchAhead, limit)
         workers.push(worker)
         worker.fiber = fork(work)
         return worker
@@ -413,8 +414,14 @@ export const offset = <A, E, R>(
         new WechatPayInvalidInputError({ operation: options.operation, field: "distinct", issue: "true needs a key" })
       )
     }
+    const fetch = options.fetch
+    const ahead = options.ahead
+    const stride = limit.right * concurrency.right
     const settings: Settings<A, E, R> = {
-      fetch: options.fetch,
+      // The request that follows a page's is, pages being full, `concurrency` pages further on.
+      fetchAhead: ahead === undefined
+        ? fetch
+        : (offset, limit) => Effect.zipRight(ahead(offset + stride, limit), fetch(offset, limit)),
       limit: limit.right,
       concurrency: concurrency.right,
       endOnShortPage: options.endOnShortPage ?? false,

@@ -307,6 +307,8 @@ export const allCollections = (
           endOnShortPage: options.endOnShortPage,
           maxPages: options.maxPages,
           fetch: (offset, limit) => fetchPage(client, pageQuery(organizationId, offset, limit), check),
+          // The next page's request signed while this one is in flight.
+          ahead: signAheadPage(client, organizationId),
           key: collectionIdOf,
           distinct: options.distinct === true
         }))
@@ -314,6 +316,13 @@ export const allCollections = (
   }))
 
 const collectionIdOf = (item: FaceCollection): string => item.collectionId
+
+const signAheadPage = (client: WechatPayClientService, organizationId: string) => {
+  const signAhead = client.signAhead
+  return signAhead === undefined
+    ? undefined
+    : (offset: number, limit: number) => signAhead({ method: "GET", path: PATH, query: pageQuery(organizationId, offset, limit) })
+}
 
 const pageQuery = (organizationId: string, offset: number, limit: number) =>
   [["organization_id", organizationId], ["offset", String(offset)], ["limit", String(limit)]] as const

@@ -8,7 +8,7 @@
  * @internal
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Context, DefaultServices, Effect, Option, Tracer } from "effect"
+import { Clock, Context, DefaultServices, Effect, Option, Tracer } from "effect"
 import { Exchange } from "../../Exchange.js"
 import { type Policy, RetryPolicy } from "../../RetryPolicy.js"
 import { Signer } from "../../Signer.js"
@@ -16,10 +16,11 @@ import { WechatPayConfigError, type WechatPayRequestError } from "../../WechatPa
 import type { WechatPayRequest } from "../../WechatPayRequest.js"
 import type { Received } from "../exchangeAttempt.js"
 import * as RateLimiter from "../rateLimiter.js"
+import * as Ahead from "./ahead.js"
 import { prepare, type Prepared } from "./prepared.js"
 import { retrying } from "./retry.js"
 import { overExchange, overHttpClient, type Send } from "./send.js"
-import { type SignEnv, signedHeaders } from "./sign.js"
+import { type SignEnv, signedAt } from "./sign.js"
 
 export interface PipelineOptions {
   readonly baseUrl?: string | undefined
@@ -33,6 +34,12 @@ export interface PipelineOptions {
 export type Check<A> = (response: Received, attemptNo: number, traced: boolean) => Effect.Effect<A, WechatPayRequestError>
 
 export type Run = <A>(request: WechatPayRequest, check: Check<A>) => Effect.Effect<A, WechatPayRequestError>
+
+export interface Pipeline {
+  readonly run: Run
+  /** Signs `request` ahead, for its first attempt within a few seconds (internal/client/ahead.ts). Sends nothing. */
+  readonly signAhead: (request: WechatPayRequest) => Effect.Effect<void>
+}
 
 export const PRODUCTION_URL = "https://api.mch.weixin.qq.com"
 const USER_AGENT = "effect-wechatpay/0.1.0"
@@ -69,7 +76,7 @@ const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 export const make = (
   options: PipelineOptions,
   acceptSerial: SignEnv["acceptSerial"]
-): Effect.Effect<Run, WechatPayConfigError, HttpClient.HttpClient | Signer> =>
+): Effect.Effect<Pipeline, WechatPayConfigError, HttpClient.HttpClient | Signer> =>
   Effect.gen(function*() {
     const base = (options.baseUrl ?? PRODUCTION_URL).replace(/\/+$/, "")
     const baseIssue = baseUrlIssue(base)
@@ -91,6 +98,13 @@ export const make = (
     const limiter = rps === undefined ? undefined : yield* RateLimiter.make(rps)
 
     const env: SignEnv = { signer, userAgent, acceptSerial }
+    const ahead = Ahead.make(env)
+    // A first attempt takes the signature made ahead for it, if any and fresh; a retry signs afresh.
+    const headersFor = (request: Prepared, attemptNo: number): Effect.Effect<Record<string, string>> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const made = attemptNo === 1 ? ahead.take(request, now) : undefined
+        return made !== undefined ? Effect.succeed(made) : signedAt(env, request, now)
+      })
     // The transport, chosen once.
     const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 1024) {
@@ -108,7 +122,7 @@ export const make = (
     const attemptOf = <A>(request: Prepared, policy: Policy, check: Check<A>) => (attemptNo: number) => {
       const once = (traced: boolean): Effect.Effect<A, WechatPayRequestError> =>
         Effect.flatMap(
-          signedHeaders(env, request),
+          headersFor(request, attemptNo),
           (headers) =>
             Effect.flatMap(
               send(request, headers, attemptNo, policy.timeout),
@@ -136,5 +150,6 @@ export const make = (
         const prepared = prepare(base, request)
         return retrying(policy, prepared.retry, limiter?.take, attemptOf(prepared, policy, check))
       })
-    return run
+    const signAhead = (request: WechatPayRequest): Effect.Effect<void> => ahead.hint(prepare(base, request))
+    return { run, signAhead }
   })
