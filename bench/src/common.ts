@@ -23,6 +23,7 @@ export interface SandboxInfo {
 export const contenderNames = [
   "floor",
   "floor-http",
+  "floor-http-ahead",
   "effect-node",
   "effect-webcrypto",
   "axios-plugin",
@@ -34,6 +35,7 @@ export type ContenderName = (typeof contenderNames)[number]
 export const contenderLabels: Record<ContenderName, string> = {
   floor: "floor: fetch + node:crypto",
   "floor-http": "floor: node:http (keep-alive Agent) + node:crypto",
+  "floor-http-ahead": "node:http floor, next page signed during the wait",
   "effect-node": "effect-wechatpay, node layer",
   "effect-webcrypto": "effect-wechatpay, WebCrypto signer/verifier",
   "axios-plugin": "wechatpay-axios-plugin 0.9",

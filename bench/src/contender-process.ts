@@ -18,6 +18,8 @@ const prepare = async (task: Task): Promise<Listing> => {
       return (await import("./contenders/floor.js")).prepare(task)
     case "floor-http":
       return (await import("./contenders/floorHttp.js")).prepare(task)
+    case "floor-http-ahead":
+      return (await import("./contenders/floorHttp.js")).prepareAhead(task)
     case "effect-node":
       return (await import("./contenders/effect.js")).prepareNode(task)
     case "effect-webcrypto":

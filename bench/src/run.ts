@@ -200,6 +200,17 @@ const listSection = async (
       }).join("; ")
     }.`
   ]
+  // The library signs each next page while the current one is in flight; so does this floor.
+  const aheadFloor = byContender.get("floor-http-ahead")
+  const againstAhead = library === undefined || aheadFloor === undefined ? [] : (() => {
+    const perRoundRatios = library.map((m, i) => m.wallMs / aheadFloor[i]!.wallMs)
+    return [
+      "",
+      `The node layer's listing over the \`node:http\` floor that also signs the next page during the wait (per-round ratios of wall time): median ${
+        ratio(median(perRoundRatios))
+      } (${fmt(min(perRoundRatios), 2)}–${fmt(max(perRoundRatios), 2)}).`
+    ]
+  })()
   return [
     `### ${fmt(size)} items, limit ${limit} (${fmt(size / limit)} pages + the empty one), ${roundCount} round${
       roundCount === 1 ? "" : "s"
@@ -209,6 +220,7 @@ const listSection = async (
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...rows,
     ...headToHead,
+    ...againstAhead,
     ""
   ].join("\n")
 }

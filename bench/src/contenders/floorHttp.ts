@@ -6,6 +6,11 @@
  * body; `JSON.parse`; the same offset loop. The body's chunks are collected
  * and decoded once at the end. This is the cheapest way Node itself offers
  * to send one request: the real floor for any Node transport.
+ *
+ * `prepareAhead`: the same floor, signing the next page's request while the
+ * current one is in flight (in a `setImmediate`, once the request has left),
+ * as the library does (core's internal/client/ahead.ts): the floor of a client
+ * that overlaps its signing with the wait.
  */
 import * as Crypto from "node:crypto"
 import * as Http from "node:http"
@@ -24,7 +29,17 @@ const header = (headers: Http.IncomingHttpHeaders, name: string): string | undef
   return typeof value === "string" ? value : undefined
 }
 
-export const prepare = async (task: Task): Promise<Listing> => {
+export const prepare = (task: Task): Promise<Listing> => make(task, false)
+export const prepareAhead = (task: Task): Promise<Listing> => make(task, true)
+
+interface Signed {
+  readonly path: string
+  readonly timestamp: number
+  readonly nonce: string
+  signature: string | undefined
+}
+
+const make = async (task: Task, ahead: boolean): Promise<Listing> => {
   const { sandbox } = task
   const privateKey = Crypto.createPrivateKey(sandbox.merchantPrivateKeyPem)
   const publicKey = Crypto.createPublicKey(sandbox.platformCertificatePem)
@@ -50,12 +65,26 @@ export const prepare = async (task: Task): Promise<Listing> => {
       request.end()
     })
 
-  const page = async (offset: number) => {
-    const path = `${LIST_PATH}?organization_id=${org}&offset=${offset}&limit=${task.limit}`
-    const timestamp = Math.floor(Date.now() / 1000)
-    const nonceStr = nonce()
-    const signature = Crypto.sign("sha256", Buffer.from(`GET\n${path}\n${timestamp}\n${nonceStr}\n\n`), privateKey)
+  const pathOf = (offset: number) => `${LIST_PATH}?organization_id=${org}&offset=${offset}&limit=${task.limit}`
+  const sign = (signed: Signed): string =>
+    Crypto.sign("sha256", Buffer.from(`GET\n${signed.path}\n${signed.timestamp}\n${signed.nonce}\n\n`), privateKey)
       .toString("base64")
+  const unsigned = (path: string): Signed => ({ path, timestamp: Math.floor(Date.now() / 1000), nonce: nonce(), signature: undefined })
+  let next: Signed | undefined
+
+  const page = async (offset: number) => {
+    const path = pathOf(offset)
+    const made = next !== undefined && next.path === path && next.signature !== undefined ? next : undefined
+    const signed = made ?? unsigned(path)
+    const signature = made?.signature ?? sign(signed)
+    const { nonce: nonceStr, timestamp } = signed
+    if (ahead) {
+      const following = unsigned(pathOf(offset + task.limit))
+      next = following
+      setImmediate(() => {
+        if (next === following) following.signature = sign(following)
+      })
+    }
     const { body, headers: h, status } = await get(path, {
       Authorization:
         `WECHATPAY2-SHA256-RSA2048 mchid="${sandbox.mchid}",nonce_str="${nonceStr}",signature="${signature}",timestamp="${timestamp}",serial_no="${sandbox.merchantSerial}"`,

@@ -86,6 +86,13 @@ export interface Options extends FaceCollections.DataOptions {
   readonly nonceWindowSeconds?: number | undefined
   /** Request records kept in memory (the total count is always exact). Default 10 000. */
   readonly historySize?: number | undefined
+  /**
+   * Sign answers on libuv's thread pool (node:crypto's callback form) instead of the sandbox's one thread, as
+   * WeChat Pay answers concurrent requests in parallel: a sandbox serving a client's prefetch then does not
+   * serialise the signatures (the bench's sandbox does). Default false: the signature is made in the request's
+   * fiber, so that a test moving the `TestClock` sees every answer signed at the time it was asked.
+   */
+  readonly signInParallel?: boolean | undefined
   /** The APIv3 key (32 ASCII characters) notifications are encrypted with. Default: 32 random characters. */
   readonly apiV3Key?: string | undefined
   /** Where and how contract changes are notified (see `Notifications`). Default: not sent. */

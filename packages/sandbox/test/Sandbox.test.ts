@@ -31,6 +31,28 @@ layer(Sandbox.layerKeys)("authentication", (it) => {
       expect(res.headers["Request-ID"]).toBeTruthy()
     }))
 
+  it.effect("signInParallel: answers signed on the thread pool verify the same, and many at once all verify", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(1_700_000_000_000)
+      const sandbox = yield* make({ signInParallel: true })
+      const answers = yield* Effect.forEach(
+        [0, 5, 10, 15, 20, 25, 30, 35],
+        (offset) =>
+          Effect.flatMap(
+            signed(sandbox.config, { url: listUrl(`organization_id=${org}&offset=${offset}&limit=5`) }),
+            sandbox.handle
+          ),
+        { concurrency: "unbounded" }
+      )
+      for (const [i, answer] of answers.entries()) {
+        const res = asResponse(answer)
+        expect(res.status).toBe(200)
+        expect(JSON.parse(res.body)).toEqual({ face_collections: sandbox.expectedItems(org).slice(i * 5, i * 5 + 5) })
+        expect(verifies(sandbox.config.wechatpayPublicKeyPem, res.headers, res.body)).toBe(true)
+        expect(res.headers["Wechatpay-Timestamp"]).toBe("1700000000")
+      }
+    }))
+
   it.effect("accepts the Authorization pairs in any order and works at Clock time 0", () =>
     Effect.gen(function*() {
       // The tests of a layer share its TestClock: set it, not assume it.

@@ -237,7 +237,8 @@ export const make = (options: Sandbox.Options = {}): Effect.Effect<Sandbox.Servi
       maxLimit: positiveInt("maxLimit", options.maxLimit, defaults.maxLimit, 1),
       maxSkew: positiveInt("maxClockSkewSeconds", options.maxClockSkewSeconds, defaults.maxClockSkewSeconds, 1),
       nonceWindowMs: positiveInt("nonceWindowSeconds", options.nonceWindowSeconds, defaults.nonceWindowSeconds, 0) * 1000,
-      historySize: positiveInt("historySize", options.historySize, defaults.historySize, 0)
+      historySize: positiveInt("historySize", options.historySize, defaults.historySize, 0),
+      signInParallel: options.signInParallel === true
     })).pipe(Effect.orDie)
     const data: FaceCollections.DataOptions = {
       organizations: options.organizations ?? FaceCollections.defaultOrganizations,
@@ -266,6 +267,7 @@ interface Internals {
     readonly maxSkew: number
     readonly nonceWindowMs: number
     readonly historySize: number
+    readonly signInParallel: boolean
   }
   readonly merchantPublicKey: KeyObject
   readonly publicKeySigner: Signer
@@ -564,6 +566,13 @@ const makeService = (self: Internals): Sandbox.Service => {
     return json
   }
 
+  // Options.signInParallel: on libuv's thread pool (node:crypto's callback form).
+  const signInParallel = (data: Buffer, key: KeyObject): Effect.Effect<string> =>
+    Effect.async<string>((resume) => {
+      sign("sha256", data, key, (error, signature) =>
+        resume(error === null ? Effect.succeed(signature.toString("base64")) : Effect.die(error)))
+    })
+
   const tamper = (body: string): string => {
     const i = body.search(/[0-9]/)
     if (i >= 0) {
@@ -692,8 +701,10 @@ const makeService = (self: Internals): Sandbox.Service => {
           timestamp -= 600
         }
         const nonce = randomNonce()
-        let signature = sign("sha256", Buffer.from(`${timestamp}\n${nonce}\n${body}\n`, "utf8"), signer.key)
-          .toString("base64")
+        const message = Buffer.from(`${timestamp}\n${nonce}\n${body}\n`, "utf8")
+        let signature = settings.signInParallel
+          ? yield* signInParallel(message, signer.key)
+          : sign("sha256", message, signer.key).toString("base64")
         if (pick("probe") !== undefined) {
           applied.push("probe")
           signature = "WECHATPAY/SIGNTEST/" + randomBytes(192).toString("base64")
