@@ -129,7 +129,9 @@ class Collector {
     resolve(response)
   }
 
+  // 'close' follows every 'end': an Error (a stack trace) is built only when it came first.
   private readonly onClose = (): void => {
+    if (this.settled) return
     this.fail(new Error("the connection closed before the response ended"))
   }
 
