@@ -40,12 +40,13 @@ export interface OffsetOptions<A, E, R> {
    */
   readonly fetch: (offset: number, limit: number) => Effect.Effect<ReadonlyArray<A>, E, R>
   /**
-   * Optional: called as each page's request starts, with the offset the
-   * engine expects to request next from there (`offset + limit ×
-   * concurrency`, the pages being full), so that request can be got ready
-   * while this one is in flight: `allCollections` has its client sign it
-   * ahead (`WechatPayClient`'s `signAhead`). A hint: its effect should be
-   * quick and must not fail; the expected request may never come.
+   * Optional, used at `concurrency` 1: called as each page's request starts,
+   * with the offset the engine expects to request next (`offset + limit`,
+   * the page being full), so that request can be got ready while this one is
+   * in flight: `allCollections` has its client sign it ahead
+   * (`WechatPayClient`'s `signAhead`). A hint: its effect should be quick and
+   * must not fail; the expected request may never come. Not called when
+   * prefetching, whose window already overlaps the waits.
    */
   readonly ahead?: ((offset: number, limit: number) => Effect.Effect<void, never, R>) | undefined
   /** Items asked for per request: an integer, at least 1. */

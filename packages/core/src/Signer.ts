@@ -38,6 +38,14 @@ export interface Service {
   readonly serialNo: string
   /** Base64 SHA256withRSA signature of a UTF-8 message. */
   readonly sign: (message: string) => Effect.Effect<string>
+  /**
+   * Optional: the same signature, made synchronously (a key held in
+   * process). A client signing a request ahead (`WechatPayClient`'s
+   * `signAhead`) calls it directly, outside any fiber; without it, it runs
+   * `sign` in a fiber of its own for each such request. Throwing is a failure
+   * to sign ahead: the request is then signed with `sign` when sent.
+   */
+  readonly signSync?: ((message: string) => string) | undefined
 }
 
 /**

@@ -37,7 +37,14 @@ const offsetOf = (text: string): string => /[?&]offset=(\d+)/.exec(text)?.[1] ??
 /** One real turn of the event loop (a macrotask): what the signing ahead waits for. */
 const macrotask = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
-const setup = (options: { readonly faults?: Faults.Faults; readonly answerAfterMillis?: number } = {}) =>
+const setup = (
+  options: {
+    readonly faults?: Faults.Faults
+    readonly answerAfterMillis?: number
+    /** The signer also signs synchronously (`signSync`, as the node layer's does). */
+    readonly sync?: boolean
+  } = {}
+) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(Date.parse("2026-11-26T08:00:00+08:00"))
     const keys = yield* Sandbox.SandboxKeys
@@ -45,16 +52,18 @@ const setup = (options: { readonly faults?: Faults.Faults; readonly answerAfterM
     const c = sandbox.config
     const log: Log = []
     const privateKey = NodeCrypto.createPrivateKey(c.merchantPrivateKeyPem)
+    const signNow = (message: string, how?: "sync") => {
+      log.push(`sign ${offsetOf(message.split("\n")[1] ?? "")}`)
+      if (how === "sync") log.push("(sync)")
+      return NodeCrypto.sign("sha256", Buffer.from(message), privateKey).toString("base64")
+    }
     const signer = Layer.succeed(
       Signer.Signer,
       Signer.make({
         mchid: c.mchid,
         serialNo: c.merchantSerial,
-        sign: (message) =>
-          Effect.sync(() => {
-            log.push(`sign ${offsetOf(message.split("\n")[1] ?? "")}`)
-            return NodeCrypto.sign("sha256", Buffer.from(message), privateKey).toString("base64")
-          })
+        sign: (message) => Effect.sync(() => signNow(message)),
+        signSync: options.sync === true ? (message) => signNow(`${message}`, "sync") : undefined
       })
     )
     const publicKey = NodeCrypto.createPublicKey(c.wechatpayPublicKeyPem)
@@ -108,9 +117,10 @@ const signs = (log: Log) => log.filter((line) => line.startsWith("sign "))
 
 layer(Sandbox.layerKeys)("signatures made ahead", (it) => {
   describe("a listing", () => {
-    it.effect("signs each next page while the current one is in flight, and sends that signature", () =>
+    for (const sync of [false, true]) {
+    it.effect(`signs each next page while the current one is in flight, and sends that signature (${sync ? "signSync" : "sign, in a fiber"})`, () =>
       Effect.gen(function*() {
-        const { client, log, sandbox } = yield* setup({ answerAfterMillis: 5 })
+        const { client, log, sandbox } = yield* setup({ answerAfterMillis: 5, sync })
         const items = yield* Stream.runCount(FaceCollections.allCollections(ORG, { limit: 50 })).pipe(
           Effect.provide(client)
         )
@@ -121,6 +131,8 @@ layer(Sandbox.layerKeys)("signatures made ahead", (it) => {
         expect(requests.every((r) => r.status === 200)).toBe(true)
         // One signature per request, and one for the page after the last (never sent): no request signed twice.
         expect(signs(log)).toEqual(["sign 0", "sign 50", "sign 100", "sign 150", "sign 200", "sign 250", "sign 300"])
+        // Ahead, a signer's synchronous path is used when it has one; when sent, always its `sign`.
+        expect(log.filter((line) => line === "(sync)")).toHaveLength(sync ? 6 : 0)
         // Each next page was signed after the current request left and before its answer came.
         for (const offset of [0, 50, 100, 150, 200, 250]) {
           const sent = log.indexOf(`send ${offset}`)
@@ -132,8 +144,9 @@ layer(Sandbox.layerKeys)("signatures made ahead", (it) => {
         // Nonces are never reused.
         expect(new Set(requests.map((r) => r.nonce)).size).toBe(6)
       }))
+    }
 
-    it.effect("at concurrency 4 too: every request authenticated, none signed twice", () =>
+    it.effect("prefetching (concurrency 4): each request signed once, when sent; nothing signed ahead", () =>
       Effect.gen(function*() {
         const { client, log, sandbox } = yield* setup({ answerAfterMillis: 5 })
         const items = yield* Stream.runCount(FaceCollections.allCollections(ORG, { limit: 50, concurrency: 4 })).pipe(
@@ -145,9 +158,10 @@ layer(Sandbox.layerKeys)("signatures made ahead", (it) => {
         expect(requests.filter((r) => r.status !== 200 && r.status !== "interrupted")).toEqual([])
         expect(requests.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(6)
         const sent = requests.map((r) => offsetOf(r.url))
-        // Each offset sent was signed once: either ahead or when sent, never both.
-        for (const offset of new Set(sent)) {
-          expect(signs(log).filter((line) => line === `sign ${offset}`)).toHaveLength(sent.filter((o) => o === offset).length)
+        // One signature per request sent, each made before its request and none for a request never sent.
+        expect(signs(log)).toHaveLength(sent.length)
+        for (const [i, line] of log.entries()) {
+          if (line.startsWith("sign ")) expect(log.indexOf(`send ${line.slice(5)}`, i)).toBeGreaterThan(i)
         }
         expect(new Set(requests.map((r) => r.nonce)).size).toBe(requests.length)
       }))

@@ -99,13 +99,16 @@ export const fromKeyObject = (options: {
   readonly mchid: string
   readonly serialNo: string
   readonly key: Crypto.KeyObject
-}): Signer.Service =>
-  Signer.make({
+}): Signer.Service => {
+  const signSync = (message: string): string =>
+    Crypto.sign("sha256", Buffer.from(message, "utf8"), options.key).toString("base64")
+  return Signer.make({
     mchid: options.mchid,
     serialNo: options.serialNo,
-    sign: (message) =>
-      Effect.sync(() => Crypto.sign("sha256", Buffer.from(message, "utf8"), options.key).toString("base64"))
+    sign: (message) => Effect.sync(() => signSync(message)),
+    signSync
   })
+}
 
 /**
  * Parses the key once and returns the signer.

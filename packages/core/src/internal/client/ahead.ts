@@ -35,10 +35,13 @@ export const FRESH_MILLIS = 10_000
 export const MAX_ENTRIES = 64
 
 interface Entry {
+  readonly key: string
   readonly at: number
   readonly timestamp: number
   readonly nonce: string
   readonly serial: string | undefined
+  /** What to sign, until signed. */
+  message: string | undefined
   signature: string | undefined
 }
 
@@ -50,13 +53,42 @@ export interface Ahead {
 }
 
 // After the current tick's I/O: `setImmediate` where the platform has it (Node, Bun), else a zero timer.
-const immediate = (globalThis as { readonly setImmediate?: (f: () => void) => unknown }).setImmediate
-const later: (f: () => void) => void = immediate !== undefined ? (f) => immediate(f) : (f) => setTimeout(f, 0)
+type Later = (f: (entry: Entry) => void, entry: Entry) => unknown
+const immediate = (globalThis as { readonly setImmediate?: Later }).setImmediate
+const later: Later = immediate ?? ((f, entry) => setTimeout(f, 0, entry))
 
 const keyOf = (request: Prepared): string => `${request.method} ${request.href}\n${request.body ?? ""}`
 
 export const make = (env: SignEnv): Ahead => {
   const entries = new Map<string, Entry>()
+  const signSync = env.signer.signSync
+
+  // Memory: one listing makes one entry per page. The callbacks are built once, here, and reach the entry
+  // only as an argument: no closure per page that V8 could keep past its page (internal/exchangeAttempt.ts).
+  const drop = (entry: Entry): void => {
+    if (entries.get(entry.key) === entry) entries.delete(entry.key)
+  }
+  const signNow = (entry: Entry): void => {
+    const message = entry.message
+    entry.message = undefined
+    // Taken (and signed when sent) or dropped meanwhile: nothing to do.
+    if (message === undefined || entries.get(entry.key) !== entry) return
+    if (signSync !== undefined) {
+      try {
+        entry.signature = signSync(message)
+      } catch {
+        drop(entry)
+      }
+      return
+    }
+    // A signer without a synchronous path (WebCrypto, a remote key): `sign` in a fiber of its own.
+    Effect.runCallback(env.signer.sign(message), {
+      onExit: (exit) => {
+        if (Exit.isSuccess(exit)) entry.signature = exit.value
+        else drop(entry)
+      }
+    })
+  }
 
   const hint = (request: Prepared): Effect.Effect<void> =>
     request.headers !== undefined ? Effect.void : Effect.map(Clock.currentTimeMillis, (now) => {
@@ -66,24 +98,16 @@ export const make = (env: SignEnv): Ahead => {
       const timestamp = Math.floor(now / 1000)
       const nonce = Protocol.nonce()
       const entry: Entry = {
+        key,
         at: now,
         timestamp,
         nonce,
         serial: typeof env.acceptSerial === "string" ? env.acceptSerial : env.acceptSerial(now),
+        message: Protocol.requestMessage(request.method, request.canonicalUrl, timestamp, nonce, request.body ?? ""),
         signature: undefined
       }
       entries.set(key, entry)
-      const message = Protocol.requestMessage(request.method, request.canonicalUrl, timestamp, nonce, request.body ?? "")
-      later(() => {
-        // Taken (and signed inline) or dropped meanwhile: nothing to do.
-        if (entries.get(key) !== entry) return
-        Effect.runCallback(env.signer.sign(message), {
-          onExit: (exit) => {
-            if (Exit.isSuccess(exit)) entry.signature = exit.value
-            else if (entries.get(key) === entry) entries.delete(key)
-          }
-        })
-      })
+      later(signNow, entry)
     })
 
   const take = (request: Prepared, now: number): Record<string, string> | undefined => {
@@ -92,6 +116,7 @@ export const make = (env: SignEnv): Ahead => {
     const entry = entries.get(key)
     if (entry === undefined) return undefined
     entries.delete(key)
+    entry.message = undefined
     const signature = entry.signature
     if (signature === undefined || now < entry.at || now - entry.at > FRESH_MILLIS) return undefined
     return headersOf(env, request, entry.timestamp, entry.nonce, entry.serial, signature)
