@@ -1,9 +1,9 @@
 /**
  * What a process that imports the library loads. `@effect/platform`'s barrel
  * loads every platform module (multipart parsing, workers, the HTTP API
- * builder, …): ~23 MB more peak RSS for importing core and node, measured
- * (bench/PROFILE.md, "Memory and RSS"). Core and node import platform modules by their paths, so none of that is
- * loaded unless a user imports it.
+ * builder, …) into the process (bench/PROFILE.md, round 3). Core and node
+ * import platform modules by their paths, so none of that is loaded unless a
+ * user imports it.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"

@@ -420,8 +420,8 @@ export const offset = <A, E, R>(
     const settings: Settings<A, E, R> = {
       fetch,
       // One page at a time, the request that follows a page's is, the page being full, at `offset + limit`.
-      // (Ahead of a prefetch window, a hint would live a whole round trip of `concurrency` pages: measured, over
-      // a million items at 4, 13 MiB more peak heap, for no gain in time: the window already overlaps the waits.)
+      // Not ahead of a prefetch window: a hint would live a whole round trip of `concurrency` pages, costing
+      // heap for no gain in time, as the window already overlaps the waits (bench/PROFILE.md, round 3).
       fetchAhead: ahead === undefined
         ? fetch
         : (offset, limit) => Effect.zipRight(ahead(offset + limit, limit), fetch(offset, limit)),

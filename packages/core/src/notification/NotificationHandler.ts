@@ -28,8 +28,8 @@
  *
  * @since 0.2.0
  */
-// Module paths, not the barrel: "@effect/platform" loads every platform module (~40 MB of RSS) into every process
-// that imports core.
+// Module paths, not the barrel: "@effect/platform" loads every platform module into every process that imports
+// core (bench/PROFILE.md, round 3).
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { type Cause, Chunk, Effect, Exit, Stream } from "effect"

@@ -12,9 +12,11 @@
  *   clock of the fiber that executes the request: a stale one, or one made
  *   under another clock, is dropped and the request signed as usual;
  * - the signature is computed in a `setImmediate` callback (a zero timer where
- *   there is none): after the
- *   current request's bytes have left (Node writes them on a `nextTick`,
- *   which runs before any immediate), never ahead of them;
+ *   there is none): after the current request's bytes have left (Node writes
+ *   them on a `nextTick`, which runs before any immediate), never ahead of
+ *   them; with the signer's `signSync` when it has one (no fiber per page);
+ * - only at concurrency 1 (`Paging.offset`'s `ahead`): ahead of a prefetch
+ *   window an entry would live a whole round trip of pages;
  * - requests with headers of their own are not signed ahead;
  * - the entries are bounded (`MAX_ENTRIES`, the oldest dropped first): a
  *   listing's last hint, past its end, is never used and costs only its

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import type { Service as Signer } from "../../Signer.js"
 import * as Protocol from "../protocol.js"
 import type { Prepared } from "./prepared.js"
@@ -50,9 +50,6 @@ export const headersOf = (
   }
   return headers
 }
-
-export const signedHeaders = (env: SignEnv, request: Prepared): Effect.Effect<Record<string, string>> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => signedAt(env, request, now))
 
 /** Signed now, at `now` (the clock already read). */
 export const signedAt = (env: SignEnv, request: Prepared, now: number): Effect.Effect<Record<string, string>> => {
