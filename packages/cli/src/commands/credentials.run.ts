@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import { Authinfo, Repayment, Tokens } from "@effect-wechatpay/core"
-import { Effect, type Option } from "effect"
+import { Authinfo, Repayment, Tokens, type WechatPayClient } from "@effect-wechatpay/core"
+import { Effect, type Option, type Schema } from "effect"
 import * as Client from "./client.js"
 import * as Shared from "./shared.js"
 
@@ -14,26 +14,24 @@ interface JsonArgs {
   readonly maxAttempts: Option.Option<number>
 }
 
-/** `authinfo`. */
-export const authinfo = (args: JsonArgs) =>
-  Effect.flatMap(Shared.readJsonWith(Authinfo.AuthinfoRequest, args.json), (params) =>
-    Authinfo.getAuthinfo(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Authinfo.AuthinfoResult, result)),
+// One call: the request read and checked against its schema, sent, the answer printed in WeChat Pay's names.
+const call = <P, PI, A, AI extends object, E>(
+  request: Schema.Schema<P, PI>,
+  send: (params: P) => Effect.Effect<A, E, WechatPayClient.WechatPayClient>,
+  answer: Schema.Schema<A, AI>
+) =>
+(args: JsonArgs) =>
+  Effect.flatMap(Shared.readJsonWith(request, args.json), (params) =>
+    send(params).pipe(
+      Effect.flatMap((result) => Shared.printAnswer(answer, result)),
       Client.withClient(args.maxAttempts)
     ))
+
+/** `authinfo`. */
+export const authinfo = call(Authinfo.AuthinfoRequest, Authinfo.getAuthinfo, Authinfo.AuthinfoResult)
 
 /** `repayment-url`. */
-export const repaymentUrl = (args: JsonArgs) =>
-  Effect.flatMap(Shared.readJsonWith(Repayment.RepaymentUrlRequest, args.json), (params) =>
-    Repayment.getRepaymentUrl(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Repayment.RepaymentUrl, result)),
-      Client.withClient(args.maxAttempts)
-    ))
+export const repaymentUrl = call(Repayment.RepaymentUrlRequest, Repayment.getRepaymentUrl, Repayment.RepaymentUrl)
 
 /** `tokens`. */
-export const tokens = (args: JsonArgs) =>
-  Effect.flatMap(Shared.readJsonWith(Tokens.TokenRequest, args.json), (params) =>
-    Tokens.createToken(params).pipe(
-      Effect.flatMap((result) => Shared.printAnswer(Tokens.Token, result)),
-      Client.withClient(args.maxAttempts)
-    ))
+export const tokens = call(Tokens.TokenRequest, Tokens.createToken, Tokens.Token)
